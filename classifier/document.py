@@ -1,0 +1,151 @@
+"""Small data classes for a parsed dump.
+
+Like spaCy's ``Doc``/``Span``, every piece keeps 1-based line numbers and character offsets into the decoded
+text, so the original is never rewritten: ``dump.text[block.start:block.end]`` is the block as written.
+``to_dict()`` gives exactly the JSON documented in the README.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Block kinds (what a line is) and labels (what it is worth to a reader).
+POST_TEXT, ATTRIBUTION, BODY, TAG, CHROME = "post_text", "attribution", "body", "tag", "chrome"
+KINDS = (POST_TEXT, ATTRIBUTION, BODY, TAG, CHROME)
+WIRE, COMMENTARY, TAG_LABEL, META = "wire", "commentary", "tag", "meta"
+LABELS = (WIRE, COMMENTARY, TAG_LABEL, META)
+TEXT_KINDS = (POST_TEXT, BODY)  # the kinds whose label is wire or commentary
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based
+    start: int  # offset of the first character
+    end: int  # offset just past the last character, line break excluded
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Block:
+    kind: str
+    start_line: int
+    end_line: int
+    start: int
+    end: int
+    source: str | None = None
+    label: str = WIRE
+    rules: list[str] = field(default_factory=list)
+    commentary_score: float | None = None
+    # Not part of the JSON: the block's text and the display name of its source account.
+    text: str = field(default="", repr=False, compare=False)
+    source_name: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in TEXT_KINDS
+
+    def to_dict(self, scores: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "label": self.label,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "start": self.start,
+            "end": self.end,
+            "source": self.source,
+            "rules": list(self.rules),
+        }
+        if scores:
+            d["commentary_score"] = self.commentary_score
+        return d
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    tag: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tag": self.tag, "score": round(float(self.score), 6)}
+
+
+@dataclass
+class Section:
+    start_line: int
+    end_line: int
+    tag_line: int | None
+    existing: list[Tag] = field(default_factory=list)
+    suggested: list[Suggestion] = field(default_factory=list)
+    # Indices into Dump.blocks of the blocks this section covers (tag blocks excluded).
+    block_indices: list[int] = field(default_factory=list, repr=False, compare=False)
+
+    def to_dict(self, scores: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "tag_line": self.tag_line,
+            "existing": [t.to_dict() for t in self.existing],
+        }
+        if scores:
+            d["suggested"] = [s.to_dict() for s in self.suggested]
+        return d
+
+
+@dataclass
+class Post:
+    existing: list[Tag] = field(default_factory=list)
+    suggested: list[Suggestion] = field(default_factory=list)
+    # 1-based line numbers of the post-tag lines.
+    tag_lines: list[int] = field(default_factory=list, repr=False, compare=False)
+
+    def to_dict(self, scores: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {"existing": [t.to_dict() for t in self.existing]}
+        if scores:
+            d["suggested"] = [s.to_dict() for s in self.suggested]
+        return d
+
+
+@dataclass
+class Dump:
+    """One parsed dump: the decoded text and what was found in it."""
+
+    text: str
+    lines: list[Line]
+    blocks: list[Block]
+    sections: list[Section]
+    post: Post
+    path: str | None = None
+    scored: bool = False  # True once a model has scored it (tag), False after parse alone
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "blocks": [b.to_dict(self.scored) for b in self.blocks],
+            "sections": [s.to_dict(self.scored) for s in self.sections],
+            "post": self.post.to_dict(self.scored),
+        }
+
+    def line_labels(self) -> dict[int, str]:
+        """The label of every non-empty line, by 1-based line number."""
+        out: dict[int, str] = {}
+        for b in self.blocks:
+            for n in range(b.start_line, b.end_line + 1):
+                if not self.lines[n - 1].blank:
+                    out[n] = b.label
+        return out
+
+    def section_blocks(self, section: Section) -> list[Block]:
+        return [self.blocks[i] for i in section.block_indices]

@@ -1,0 +1,24 @@
+"""``parse``: a dump's structure plus the labeling rules' verdict on every block (no model involved)."""
+from __future__ import annotations
+
+from training.rules import label_dump
+
+from .document import Dump
+from .outlets import Outlets
+from .segment import segment
+
+_default_outlets: Outlets | None = None
+
+
+def default_outlets() -> Outlets:
+    global _default_outlets
+    if _default_outlets is None:
+        _default_outlets = Outlets.load()
+    return _default_outlets
+
+
+def parse(text: str, path: str | None = None, outlets: Outlets | None = None) -> Dump:
+    """Blocks, sections and post tags of one decoded dump, each text block labeled by the rules."""
+    dump = segment(text, path)
+    label_dump(dump, outlets or default_outlets())
+    return dump

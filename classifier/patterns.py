@@ -1,0 +1,99 @@
+"""What a single line looks like: the regular expressions shared by the segmenter, the rules and the features.
+
+Each pattern is about the shape of one line, never about a particular blog, outlet or dump.
+"""
+from __future__ import annotations
+
+import re
+
+LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+# Links. pic.twitter.com links are what an embedded X post leaves behind when it carries a picture.
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s\u3000「」『』（）()<>\"]+|pic\.twitter\.com/\w+", re.IGNORECASE)
+PIC_LINK_RE = re.compile(r"pic\.twitter\.com/\w+", re.IGNORECASE)
+# A line that is only a link or only a host name: blog headers and link cards to earlier entries.
+LINK_ONLY_RE = re.compile(
+    r"^\s*(?:(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#]\S*)?|https?://\S+)\s*$"
+)
+
+# "— Display Name (@handle) November 3, 2024": the line right after an embedded X post. The dash may be an em
+# dash, a horizontal bar, an en dash or hyphens; without a dash, a date must follow the handle.
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+_DATE = rf"(?:{_MONTHS}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}})"
+ATTRIBUTION_RE = re.compile(
+    r"^\s*(?:[—―–]{1,2}|-{1,2})\s*(?P<name>.*?)\s*[(（]\s*@(?P<handle>\w{1,50})\s*[)）]\s*(?P<date>.*?)\s*$"
+)
+ATTRIBUTION_NODASH_RE = re.compile(
+    rf"^\s*(?P<name>[^\s].*?)\s*[(（]\s*@(?P<handle>\w{{1,50}})\s*[)）]\s*(?P<date>{_DATE}.*?)\s*$"
+)
+
+# Emoji: pictographs, flags (regional indicator pairs), and the dingbats and symbols used as markers.
+# Plain Japanese typography (●, ■, ※, ★, ・) is deliberately left out: wire text uses it too.
+EMOJI_CHARS = (
+    "\U0001F000-\U0001FAFF"  # pictographs, emoticons, transport, supplemental symbols, flags' letters
+    "\u2600-\u2604\u2607-\u26FF"  # misc symbols (⚠ ⚡ ⛔ ...), but not ★ ☆
+    "\u2700-\u27BF"  # dingbats (✅ ✊ ❗ ➡ ...)
+    "\u2B05-\u2B07\u2B1B\u2B1C\u2B50\u2B55"  # arrows, squares, stars used as emoji
+    "\u203C\u2049\u3030\u303D\u3297\u3299"
+)
+EMOJI_RE = re.compile(f"[{EMOJI_CHARS}]")
+# One emoji as it is drawn: a base with its variation selectors, skin tones, joiners and flag pairs.
+EMOJI_CLUSTER_RE = re.compile(
+    f"[\U0001F1E6-\U0001F1FF]{{2}}|[{EMOJI_CHARS}][\uFE0E\uFE0F\U0001F3FB-\U0001F3FF]*"
+    f"(?:\u200D[{EMOJI_CHARS}][\uFE0E\uFE0F\U0001F3FB-\U0001F3FF]*)*"
+)
+LEADING_EMOJI_RE = re.compile(f"^\\s*[{EMOJI_CHARS}]")
+
+# Sentence-final punctuation: a line without any is a heading, a menu item or a caption, not a paragraph.
+SENTENCE_END_RE = re.compile(r"[。．！？!?」』]\s*$")
+SENTENCE_PUNCT_RE = re.compile(r"[。．！？!?「」『』]")
+
+# Page chrome: the footers, stamps and credits of a news site page.
+COPYRIGHT_RE = re.compile(r"copyright|©|\(c\)\s*\d{4}|all rights reserved|無断(?:転載|転用|複製|使用)", re.IGNORECASE)
+DATETIME_ONLY_RE = re.compile(
+    r"^\s*(?:\d{4}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}\s*日?|\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}\s*[:時]\s*\d{2}\s*分?)?\s*(?:更新|配信|公開)?\s*$"
+)
+CREDIT_RE = re.compile(r"^\s*(?:[\[［【]\s*[^\]］】]{1,16}\s*[\]］】]|[(（]\s*[^)）]{1,16}\s*[)）])\s*$")
+LIST_MARKER_RE = re.compile(r"^\s*[•・●■◆▶>\-*]?\s*\d{0,3}\s*[•・●■◆▶]?\s*$")
+CALL_TO_ACTION_RE = re.compile(r"^\s*※|(?:はこちら|こちらから|こちら)[。.]?\s*$|^\s*(?:PR|AD|広告)\s*$")
+# Short navigation words ("ワールド", "人気ランキング", "MAGAZINE"): this many characters or fewer.
+NAV_MAX_CHARS = 9
+
+
+def attribution(text: str) -> re.Match[str] | None:
+    """The attribution match of a line, with groups name, handle and date, or None."""
+    return ATTRIBUTION_RE.match(text) or ATTRIBUTION_NODASH_RE.match(text)
+
+
+def has_emoji(text: str) -> bool:
+    return EMOJI_RE.search(text) is not None
+
+
+def is_link_only(text: str) -> bool:
+    return LINK_ONLY_RE.match(text) is not None
+
+
+def is_page_chrome(text: str) -> bool:
+    """A line that is chrome by its shape alone, wherever it stands."""
+    s = text.strip()
+    return bool(
+        is_link_only(s)
+        or COPYRIGHT_RE.search(s)
+        or DATETIME_ONLY_RE.match(s)
+        or CREDIT_RE.match(s)
+        or LIST_MARKER_RE.match(s)
+        or CALL_TO_ACTION_RE.search(s)
+        or is_nav_word(s)
+    )
+
+
+def is_nav_word(text: str) -> bool:
+    s = text.strip()
+    return len(s) <= NAV_MAX_CHARS and not SENTENCE_PUNCT_RE.search(s) and not has_emoji(s)
+
+
+def is_heading_like(text: str, max_chars: int = 40) -> bool:
+    """Short and without sentence punctuation: a menu entry, a caption or a headline."""
+    s = text.strip()
+    return len(s) <= max_chars and not SENTENCE_END_RE.search(s) and "。" not in s and not has_emoji(s)

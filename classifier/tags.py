@@ -1,0 +1,110 @@
+"""The blogger's tag grammar.
+
+A tag line starts with ``#`` (or the full-width ``＃`` that Japanese input methods type; X treats both as a
+hashtag). The name runs to the first ``(``, ``（``, ``「``, ``『``, ``#``, white space or the end of the line.
+What follows the name up to the next tag is its note: the inside of ``(…)``, or a run of ``「…」`` quotes kept
+whole with their brackets, or plain text. Brackets nest, so a ``#`` inside a note never starts a tag, and an
+unclosed bracket keeps the rest of the line as the note (nothing is dropped).
+"""
+from __future__ import annotations
+
+import re
+
+from .document import Tag
+
+HASH = "#＃"
+_NAME_STOP = set("(（「『#＃") | {" ", "\t", "\u3000"}
+_PAIRS = {"(": ")", "（": "）", "「": "」", "『": "』", "[": "]", "【": "】", "〔": "〕"}
+_PAREN_OPEN = "(（"
+_AFTER_NOTE = set(" \t\u3000") | set(_PAIRS.values())
+_QUOTE_OPEN = "「『"
+# A tag name starts with a letter, a digit or "_" and is not all digits ("#1" is a list number, not a tag).
+_NAME_OK = re.compile(r"^\w")
+_ALL_DIGITS = re.compile(r"^\d+$")
+
+
+def is_tag_line(text: str) -> bool:
+    """Does this line start with a well-formed tag? (Whether it is an embedded post is decided elsewhere.)"""
+    s = text.lstrip(" \t\u3000\ufeff")
+    if not s or s[0] not in HASH:
+        return False
+    name = _read_name(s, 1)
+    return _valid_name(name)
+
+
+def parse_tag_line(text: str) -> list[Tag]:
+    """All tags of a tag line, in order. Text before the first ``#`` is ignored (is_tag_line says there is none)."""
+    s = text.strip(" \t\u3000\ufeff")
+    tags: list[Tag] = []
+    i = s.find("#") if "#" in s else s.find("＃")
+    while 0 <= i < len(s) and s[i] in HASH:
+        name = _read_name(s, i + 1)
+        j = i + 1 + len(name)
+        if not _valid_name(name):
+            # A stray "#" inside a note-less run: keep it in the previous note so nothing is lost.
+            nxt = _next_tag(s, j)
+            if tags:
+                prev = tags.pop()
+                tags.append(Tag(prev.name, (prev.note + s[i:nxt]).strip()))
+            i = nxt
+            continue
+        note, j = _read_note(s, j)
+        tags.append(Tag(name, note))
+        i = j
+    return tags
+
+
+def _read_name(s: str, i: int) -> str:
+    j = i
+    while j < len(s) and s[j] not in _NAME_STOP:
+        j += 1
+    return s[i:j]
+
+
+def _valid_name(name: str) -> bool:
+    return bool(name) and bool(_NAME_OK.match(name)) and not _ALL_DIGITS.match(name)
+
+
+def _read_note(s: str, i: int) -> tuple[str, int]:
+    """The note that starts at ``s[i]`` and the index where the next tag starts (or len(s))."""
+    k = i
+    while k < len(s) and s[k] in " \t\u3000":
+        k += 1
+    if k >= len(s) or s[k] in HASH:
+        return "", k
+    end = _next_tag(s, k)
+    if s[k] in _PAREN_OPEN:
+        close = _match(s, k)
+        inner_end = close - 1 if close <= len(s) and s[close - 1] == _PAIRS[s[k]] else close
+        note = s[k + 1 : inner_end] + s[close:end].rstrip()
+        return note, end
+    return s[k:end].rstrip(), end
+
+
+def _match(s: str, i: int) -> int:
+    """Index just past the bracket that closes ``s[i]``; len(s) when it is never closed."""
+    stack: list[str] = []
+    for j in range(i, len(s)):
+        c = s[j]
+        if c in _PAIRS:
+            stack.append(_PAIRS[c])
+        elif stack and c == stack[-1]:
+            stack.pop()
+            if not stack:
+                return j + 1
+    return len(s)
+
+
+def _next_tag(s: str, i: int) -> int:
+    """Index of the next ``#`` outside brackets that starts a tag, at or after ``i``; len(s) if none."""
+    j = i
+    while j < len(s):
+        c = s[j]
+        if c in _PAIRS:
+            j = _match(s, j)
+            continue
+        # Inside a note, "#" starts a tag only after a space or a closing bracket: "a/#b" is part of a URL.
+        if c in HASH and (j == i or s[j - 1] in _AFTER_NOTE) and _valid_name(_read_name(s, j + 1)):
+            return j
+        j += 1
+    return len(s)
