@@ -21,6 +21,10 @@ from .patterns import (
 )
 from .tags import is_tag_line, parse_tag_line
 
+# A line between chrome lines is chrome too when it is this short: a credit or a menu entry, not a headline
+# (a page's headline also stands between its category line and its date line).
+BETWEEN_CHROME_MAX_CHARS = 14
+
 
 def split_lines(text: str) -> list[Line]:
     """Lines with their offsets; CRLF, CR and LF all end a line, and the break is not part of the line."""
@@ -91,7 +95,7 @@ def _mark_between_chrome(lines: list[Line], filled: list[int], kinds: list[str |
     while changed:
         changed = False
         for pos, i in enumerate(filled):
-            if kinds[i] is not None or not is_heading_like(lines[i].text, max_chars=30):
+            if kinds[i] is not None or not is_heading_like(lines[i].text, max_chars=BETWEEN_CHROME_MAX_CHARS):
                 continue
             before = kinds[filled[pos - 1]] if pos > 0 else CHROME
             after = kinds[filled[pos + 1]] if pos + 1 < len(filled) else CHROME

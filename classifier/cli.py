@@ -1,0 +1,189 @@
+"""The command line: ``classifier parse``, ``classifier train``, ``classifier tag``.
+
+Exit status: 0 when everything went well, 2 for a usage or input error (a bad file, a missing model; in a batch,
+the other files are still processed and the failures are listed at the end), 1 for an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from . import __version__
+from .model_io import ModelError, default_model_dir
+from .outlets import OutletFileError, Outlets
+from .reading import read_inputs
+from .render import FORMATS, Writer
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+DESCRIPTION = """\
+Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japanese blog dumps.
+
+  classifier train                      train models/default on the bundled sample corpus
+  classifier tag dump.txt               label every line, suggest tags per section and for the post
+  classifier tag dumps/ --format jsonl  one JSON object a dump, for scripts
+  classifier parse dump.txt             structure and rule labels only, no model needed
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="classifier", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--outlets", action="append", metavar="FILE", default=[],
+        help="extra news-outlet accounts ('@handle' or 'name: WORD' a line); may be repeated",
+    )
+    common.add_argument("--debug", action="store_true", help="show a traceback on errors")
+
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=FORMATS, default="text",
+                     help="text for people (default), json (one array) or jsonl (one dump a line)")
+
+    inputs_help = "dump files, directories (their *.txt files, recursively) or - for standard input"
+    sp = sub.add_parser("parse", parents=[common, fmt], help="blocks, sections, tags and rule labels of dumps",
+                        description="Split dumps into blocks and label them with the rules alone (no model).")
+    sp.add_argument("paths", nargs="+", metavar="PATH", help=inputs_help)
+
+    st = sub.add_parser("train", parents=[common], help="train a model from an archive of dumps",
+                        description="Train the commentary model and the section and post tag models from dumps "
+                                    "whose hashtags serve as labels, and print a summary.")
+    st.add_argument("corpus", nargs="*", metavar="CORPUS",
+                    help="dump files or directories (default: the bundled sample corpus)")
+    st.add_argument("--model", metavar="DIR", default=None, help=f"where to write the model (default: {_dflt()})")
+    st.add_argument("--min-examples", type=int, default=3, metavar="N",
+                    help="a tag needs N tagged sections or posts to be learned (default 3)")
+    st.add_argument("--holdout", type=float, default=0.2, metavar="F",
+                    help="share of posts held out for the summary's scores, 0 for none (default 0.2)")
+    st.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
+    st.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    tg = sub.add_parser("tag", parents=[common, fmt], help="label lines and suggest hashtags with a model",
+                        description="Label every line of each dump (wire, commentary, tag, meta) with the rules "
+                                    "and the model, and suggest hashtags for each section and for the post.")
+    tg.add_argument("paths", nargs="+", metavar="PATH", help=inputs_help)
+    tg.add_argument("--model", metavar="DIR", default=None, help=f"model directory (default: {_dflt()})")
+    tg.add_argument("--top-k", type=int, default=5, metavar="N", help="suggestions per section and post (default 5)")
+    return p
+
+
+def _dflt() -> str:
+    return str(default_model_dir())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag}[args.command](args)
+    except (UsageError, ModelError, OutletFileError) as e:
+        _err(str(e))
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # an internal error: say so plainly, traceback only with --debug
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            _err(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)")
+        return EXIT_INTERNAL
+
+
+def _err(msg: str) -> None:
+    print(f"classifier: {msg}", file=sys.stderr)
+
+
+def _outlets(args: argparse.Namespace) -> Outlets:
+    return Outlets.load(args.outlets)
+
+
+def _run_batch(args: argparse.Namespace, process: Any) -> int:
+    failures: list[str] = []
+    with Writer(sys.stdout, args.format) as w:
+        for item in read_inputs(args.paths):
+            if item.error is not None or item.text is None:
+                _err(item.error or f"{item.path}: unreadable")
+                failures.append(item.error or item.path)
+                continue
+            w.write(process(item.text, item.path))
+    return _finish(failures)
+
+
+def _finish(failures: Iterable[str]) -> int:
+    failures = list(failures)
+    if failures:
+        _err(f"{len(failures)} input(s) failed:")
+        for f in failures:
+            print(f"  {f}", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .parser import parse
+
+    outlets = _outlets(args)
+    return _run_batch(args, lambda text, path: parse(text, path, outlets))
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .predictor import Predictor
+
+    if args.top_k < 0:
+        raise UsageError("--top-k must be 0 or more")
+    predictor = Predictor.load(args.model, _outlets(args))
+    return _run_batch(args, lambda text, path: predictor.tag(text, path, top_k=args.top_k))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from training.train import TrainingError, TrainParams, format_report, train
+
+    if args.min_examples < 1:
+        raise UsageError("--min-examples must be 1 or more")
+    if not 0 <= args.holdout < 1:
+        raise UsageError("--holdout must be at least 0 and below 1")
+    params = TrainParams(min_tag_examples=args.min_examples, holdout=args.holdout, seed=args.seed)
+    model_dir = args.model or str(default_model_dir())
+    show = not args.quiet and sys.stderr.isatty()
+    try:
+        report = train(args.corpus or None, model_dir, params, _outlets(args), _progress(show), _status(show))
+    except TrainingError as e:
+        raise UsageError(f"cannot train: {e}") from None
+    print(format_report(report))
+    return _finish(report.errors)
+
+
+def _progress(show: bool):
+    def bar(it, desc: str, total: int):
+        if not show:
+            return it
+        from tqdm import tqdm
+
+        return tqdm(it, desc=desc, total=total, unit="dump", file=sys.stderr, leave=False)
+
+    return bar
+
+
+def _status(show: bool):
+    def say(msg: str) -> None:
+        if show:
+            print(f"classifier: {msg}…", file=sys.stderr)
+
+    return say

@@ -1,0 +1,81 @@
+"""Where tokens become features: the terms each model counts.
+
+Two kinds of documents:
+- a text block, for the commentary model: its words, word pairs and sentence ending, its emoji and links,
+  and a little context (the words and kinds of the neighbouring blocks). Attribution lines are never read,
+  so the account handle and display name are not features: the model must learn the register.
+- a section or a whole post, for the tag models: the topic-bearing words of its text blocks.
+Tag lines are never read by either: they are the labels.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .document import Block, Dump
+from .tokenize import PIC_TOKEN, Tokens
+
+ENDING_WORDS = 3  # the last few words of a block: its sentence ending, the strongest register cue
+
+
+def block_terms(t: Tokens, markers: bool = True) -> list[str]:
+    """A block's own terms. With markers=False, emoji and picture links are left out (marker dropout)."""
+    words = t.words
+    terms = [f"w:{w}" for w in words]
+    terms += [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
+    tail = [w for w in words if w not in ("。", "」", "』", ")")][-ENDING_WORDS:]
+    if tail:
+        terms.append("end:" + "|".join(tail))
+    terms.append(f"len:{min(len(words) // 10, 8)}")
+    if markers:
+        terms += [f"e:{e}" for e in t.emoji]
+        if t.emoji:
+            terms.append("e:<any>")
+        terms += [f"l:{x}" for x in t.links]
+    else:
+        terms += [f"l:{x}" for x in t.links if x != PIC_TOKEN]
+    return terms
+
+
+def _context_terms(prefix: str, block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
+    if block is None:
+        return [f"{prefix}k:none"]
+    terms = [f"{prefix}k:{block.kind}"]
+    if t is not None:
+        terms += [f"{prefix}w:{w}" for w in set(t.words)]
+        if markers and t.emoji:
+            terms.append(f"{prefix}e:<any>")
+    return terms
+
+
+def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool = True) -> list[list[str]]:
+    """The commentary model's document for every text block of a dump, in block order."""
+    docs: list[list[str]] = []
+    blocks = dump.blocks
+    for k, b in enumerate(blocks):
+        t = tokens[k]
+        if t is None:
+            continue
+        prev_k, next_k = _neighbour(blocks, k, -1), _neighbour(blocks, k, +1)
+        doc = [f"k:{b.kind}"] + block_terms(t, markers)
+        doc += _context_terms("p", blocks[prev_k] if prev_k is not None else None, _tok(tokens, prev_k), markers)
+        doc += _context_terms("n", blocks[next_k] if next_k is not None else None, _tok(tokens, next_k), markers)
+        docs.append(doc)
+    return docs
+
+
+def _neighbour(blocks: list[Block], k: int, step: int) -> int | None:
+    """The next block that is not an attribution line (whose text is never read)."""
+    j = k + step
+    while 0 <= j < len(blocks) and blocks[j].kind == "attribution":
+        j += step
+    return j if 0 <= j < len(blocks) else None
+
+
+def _tok(tokens: Sequence[Tokens | None], k: int | None) -> Tokens | None:
+    return None if k is None else tokens[k]
+
+
+def topic_doc(tokens: Sequence[Tokens | None], indices: Sequence[int] | None = None) -> list[str]:
+    """The tag models' document: the topic words of the given text blocks (all of them when None)."""
+    chosen = range(len(tokens)) if indices is None else indices
+    return [w for k in chosen if (t := tokens[k]) is not None for w in t.content]

@@ -1,0 +1,103 @@
+"""The predictor: a loaded model applied to dumps. Needs NumPy/SciPy and Sudachi, never scikit-learn."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from training.rules import label_dump
+
+from .document import COMMENTARY, WIRE, Dump, Suggestion
+from .features import commentary_docs, topic_doc
+from .linear import LinearTextModel
+from .model_io import Model, load_model
+from .outlets import Outlets
+from .parser import default_outlets
+from .segment import segment
+from .tokenize import Tokenizer, Tokens
+
+DEFAULT_TOP_K = 5
+
+
+class Predictor:
+    """Tags dumps with a trained model: final line labels, commentary scores and suggested hashtags.
+
+    >>> p = Predictor.load()                      # models/default
+    >>> result = p.tag(open("dump.txt", encoding="utf-8").read())
+    >>> result.to_dict()["post"]["suggested"]
+    """
+
+    def __init__(self, model: Model, outlets: Outlets | None = None, tokenizer: Tokenizer | None = None) -> None:
+        self.model = model
+        self.outlets = outlets
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, outlets: Outlets | None = None) -> "Predictor":
+        """Load a model directory (default: models/default). Raises ModelError with a clear message."""
+        return cls(load_model(path), outlets)
+
+    def _outlets(self) -> Outlets:
+        return self.outlets or default_outlets()
+
+    def _tokenizer(self) -> Tokenizer:
+        if self.tokenizer is None:
+            mode = self.model.meta.get("tokenizer", {}).get("split_mode", "C")
+            self.tokenizer = Tokenizer(mode)
+        return self.tokenizer
+
+    def parse(self, text: str, path: str | None = None) -> Dump:
+        """Structure and rule labels only, no model scores."""
+        dump = segment(text, path)
+        label_dump(dump, self._outlets())
+        return dump
+
+    def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K) -> Dump:
+        """Parse, then score: final labels, commentary scores, section and post suggestions."""
+        dump = segment(text, path)
+        return self.score(dump, self.tokenize(dump), top_k)
+
+    def tokenize(self, dump: Dump) -> list[Tokens | None]:
+        """The tokens of every text block (None for the other blocks)."""
+        tok = self._tokenizer()
+        return [tok.tokenize(b.text) if b.is_text else None for b in dump.blocks]
+
+    def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K) -> Dump:
+        """Label and suggest for a freshly segmented dump whose blocks were tokenized by ``tokenize``."""
+        margins = label_dump(dump, self._outlets())
+        self._label(dump, tokens, margins)
+        self._suggest(dump, tokens, top_k)
+        dump.scored = True
+        return dump
+
+    def _label(self, dump: Dump, tokens: Sequence[Tokens | None], margins: Sequence[float]) -> None:
+        docs = commentary_docs(dump, tokens)
+        probs = self.model.commentary.predict_proba(docs)[:, 0] if docs else np.zeros(0)
+        weight = float(self.model.thresholds["model_weight"])
+        text_blocks = [k for k, t in enumerate(tokens) if t is not None]
+        for k, p in zip(text_blocks, probs):
+            b = dump.blocks[k]
+            b.commentary_score = round(float(p), 6)
+            model_label = COMMENTARY if p > 0.5 else WIRE
+            final = COMMENTARY if margins[k] + weight * (2.0 * p - 1.0) > 0 else WIRE
+            if final != b.label:
+                b.label, b.rules = final, ["model"]
+            elif model_label == final and abs(2.0 * p - 1.0) >= 0.5:
+                b.rules = [*b.rules, "model"]
+
+    def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int) -> None:
+        floor = float(self.model.thresholds["suggest_min"])
+        if self.model.section is not None and dump.sections:
+            docs = [topic_doc(tokens, s.block_indices) for s in dump.sections]
+            scores = self.model.section.predict_proba(docs)
+            for s, row in zip(dump.sections, scores):
+                s.suggested = _top(self.model.section, row, top_k, floor)
+        if self.model.post is not None:
+            row = self.model.post.predict_proba([topic_doc(tokens)])[0]
+            dump.post.suggested = _top(self.model.post, row, top_k, floor)
+
+
+def _top(model: LinearTextModel, row: np.ndarray, k: int, floor: float) -> list[Suggestion]:
+    order = np.argsort(-row, kind="stable")[: max(k, 0)]
+    return [Suggestion(model.classes[i], float(row[i])) for i in order if row[i] >= floor]

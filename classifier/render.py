@@ -1,0 +1,90 @@
+"""Output formats: JSON for scripts (one array, or one object a line) and a text view for people."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from .document import COMMENTARY, Dump, Suggestion, Tag
+
+FORMATS = ("text", "json", "jsonl")
+TEXT_WIDTH = 96  # terminal columns of each line shown in the text view (wide characters count two)
+_SHORT = {"wire": "wire", "commentary": "COMM", "tag": "tag", "meta": "meta"}
+
+
+def to_json(dump: Dump) -> str:
+    return json.dumps(dump.to_dict(), ensure_ascii=False)
+
+
+class Writer:
+    """Writes dumps one at a time, so a batch is never held in memory as a whole."""
+
+    def __init__(self, out: TextIO, fmt: str) -> None:
+        self.out, self.fmt, self.count = out, fmt, 0
+
+    def __enter__(self) -> "Writer":
+        if self.fmt == "json":
+            self.out.write("[")
+        return self
+
+    def write(self, dump: Dump) -> None:
+        if self.fmt == "json":
+            self.out.write(("," if self.count else "") + "\n" + to_json(dump))
+        elif self.fmt == "jsonl":
+            self.out.write(to_json(dump) + "\n")
+        else:
+            self.out.write(("\n" if self.count else "") + "\n".join(text_view(dump)) + "\n")
+        self.count += 1
+        self.out.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fmt == "json":
+            self.out.write("\n]\n" if self.count else "]\n")
+
+
+def text_view(dump: Dump) -> Iterator[str]:
+    """Each line with its label (commentary in capitals with a '>' mark), then suggestions per section."""
+    labels = dump.line_labels()
+    scores = {n: b.commentary_score for b in dump.blocks for n in range(b.start_line, b.end_line + 1)}
+    n_comm = sum(1 for v in labels.values() if v == COMMENTARY)
+    yield f"== {dump.path or '<text>'}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
+    section_end = {s.end_line: s for s in dump.sections}
+    for ln in dump.lines:
+        label = labels.get(ln.number)
+        if label is not None:
+            score = scores.get(ln.number)
+            mark = ">" if label == COMMENTARY else " "
+            shown = f"{score:4.2f}" if score is not None else "    "
+            yield f"{ln.number:5d} {mark}{_SHORT[label]:<4} {shown}  {_clip(ln.text)}"
+        if ln.number in section_end:
+            yield from _section_lines(section_end[ln.number], dump.scored)
+    yield "   post:" + _tags(dump.post.existing, "existing") + (
+        _suggestions(dump.post.suggested) if dump.scored else ""
+    )
+
+
+def _section_lines(s, scored: bool) -> Iterable[str]:
+    where = f"lines {s.start_line}-{s.end_line}" + (f", tag line {s.tag_line}" if s.tag_line else "")
+    line = f"      -- section {where}:" + _tags(s.existing, "existing")
+    if scored:
+        line += _suggestions(s.suggested)
+    yield line
+
+
+def _tags(tags: list[Tag], what: str) -> str:
+    return f" {what} " + " ".join("#" + t.name for t in tags) if tags else ""
+
+
+def _suggestions(sug: list[Suggestion]) -> str:
+    return " suggested " + ("  ".join(f"#{s.tag} {s.score:.2f}" for s in sug) if sug else "(none)")
+
+
+def _clip(text: str) -> str:
+    s = text.strip()
+    cols = 0
+    for i, ch in enumerate(s):
+        cols += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if cols > TEXT_WIDTH - 2:
+            return s[:i] + "…"
+    return s

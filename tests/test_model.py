@@ -1,0 +1,214 @@
+"""The model: train/tag round trip, scores equal to scikit-learn's, loading without pickle or scikit-learn,
+atomic saving, clear errors for bad model directories."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from classifier import ModelError, Predictor
+from classifier.model_io import MODEL_FILE, load_model, save_model
+from classifier.tokenize import Tokenizer
+from classifier.parser import default_outlets
+from training.train import TrainParams, build_examples, fit_commentary, fit_tags, kept_tags, load_corpus
+
+from .conftest import CORPUS, FIXTURES, ROOT, read
+
+
+def test_round_trip_tags_a_dump(predictor):
+    d = predictor.tag(read(FIXTURES / "traps.txt"), "traps.txt")
+    out = d.to_dict()
+    assert set(out["blocks"][0]) == {"kind", "label", "start_line", "end_line", "start", "end", "source", "rules",
+                                     "commentary_score"}
+    for b in out["blocks"]:
+        if b["label"] in ("wire", "commentary"):
+            assert 0.0 <= b["commentary_score"] <= 1.0
+        else:
+            assert b["commentary_score"] is None
+    for s in out["sections"] + [out["post"]]:
+        scores = [x["score"] for x in s["suggested"]]
+        assert scores == sorted(scores, reverse=True) and len(scores) <= 5
+        assert all(0.0 <= x <= 1.0 for x in scores)
+    assert out["post"]["suggested"], "the post gets suggestions"
+    assert json.loads(json.dumps(out, ensure_ascii=False)) == out
+
+
+def test_suggestions_never_read_tag_lines(predictor):
+    text = read(FIXTURES / "traps.txt")
+    no_tags = "\n".join("" if ln.startswith("#") and not ln.startswith("#ニュース") else ln for ln in text.split("\n"))
+    a = predictor.tag(text).post.suggested
+    b = predictor.tag(no_tags).post.suggested
+    assert [(s.tag, round(s.score, 6)) for s in a] == [(s.tag, round(s.score, 6)) for s in b]
+
+
+def test_top_k(predictor):
+    d = predictor.tag(read(FIXTURES / "traps.txt"), top_k=1)
+    assert all(len(s.suggested) <= 1 for s in d.sections) and len(d.post.suggested) <= 1
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    """A model fitted on the bundled corpus, with the scikit-learn pipelines kept for comparison."""
+    corpus = load_corpus([str(CORPUS)], default_outlets(), Tokenizer())
+    ex = build_examples(corpus, range(len(corpus.dumps)))
+    params = TrainParams()
+    comm, comm_pipe = fit_commentary(ex.comm_docs, ex.comm_labels, params)
+    tags = list(kept_tags(ex.post_tags, 3)[0])
+    post, post_pipe = fit_tags(ex.post_docs, ex.post_tags, tags, params)
+    return ex, comm, comm_pipe, post, post_pipe
+
+
+def test_numpy_scores_equal_the_scikit_learn_pipeline(small_fit):
+    ex, comm, comm_pipe, post, post_pipe = small_fit
+    docs = ex.comm_docs[:300]
+    np.testing.assert_allclose(comm.predict_proba(docs)[:, 0], comm_pipe.predict_proba(docs)[:, 1], atol=1e-10)
+    np.testing.assert_allclose(post.predict_proba(ex.post_docs), post_pipe.predict_proba(ex.post_docs), atol=1e-10)
+
+
+def test_tagging_never_imports_scikit_learn(trained_model):
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from classifier import Predictor
+        p = Predictor.load({str(trained_model)!r})
+        d = p.tag(open({str(FIXTURES / 'traps.txt')!r}, encoding='utf-8').read())
+        assert d.post.suggested
+        print('sklearn' in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_model_arrays_load_without_pickle(trained_model, monkeypatch):
+    calls = []
+    real_load = np.load
+
+    def spy(*a, **k):
+        calls.append(k.get("allow_pickle"))
+        return real_load(*a, **k)
+
+    monkeypatch.setattr(np, "load", spy)
+    load_model(trained_model)
+    assert calls and all(c is False for c in calls)
+
+
+def test_object_array_in_a_model_is_refused(trained_model, tmp_path):
+    import hashlib
+    import io
+    import shutil
+
+    bad = tmp_path / "m"
+    shutil.copytree(trained_model, bad)
+    meta = json.loads((bad / MODEL_FILE).read_text(encoding="utf-8"))
+    spec = meta["models"]["commentary"]["arrays"]["intercept"]
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    (bad / spec["file"]).write_bytes(buf.getvalue())
+    spec["sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+    (bad / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="refusing"):
+        load_model(bad)
+
+
+def test_corrupt_and_missing_models_are_refused_clearly(trained_model, tmp_path):
+    import shutil
+
+    with pytest.raises(ModelError, match="no such model directory"):
+        load_model(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="model.json is missing"):
+        load_model(tmp_path / "empty")
+    trunc = tmp_path / "trunc"
+    shutil.copytree(trained_model, trunc)
+    raw = (trunc / MODEL_FILE).read_bytes()
+    (trunc / MODEL_FILE).write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ModelError, match="truncated or corrupt"):
+        load_model(trunc)
+    newer = tmp_path / "newer"
+    shutil.copytree(trained_model, newer)
+    meta = json.loads((newer / MODEL_FILE).read_text(encoding="utf-8"))
+    meta["format_version"] = 99
+    (newer / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="newer"):
+        load_model(newer)
+    flipped = tmp_path / "flipped"
+    shutil.copytree(trained_model, flipped)
+    npy = sorted(flipped.glob("*.npy"))[0]
+    data = bytearray(npy.read_bytes())
+    data[-1] ^= 0xFF
+    npy.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="checksum"):
+        load_model(flipped)
+
+
+def test_model_json_records_versions_vocabulary_and_fingerprint(trained_model):
+    meta = json.loads((trained_model / MODEL_FILE).read_text(encoding="utf-8"))
+    assert meta["format_version"] == 1
+    assert {"sudachipy", "sudachidict-core", "scikit-learn", "numpy"} <= set(meta["versions"])
+    assert len(meta["corpus"]["fingerprint"]) == 64
+    assert meta["models"]["commentary"]["vocabulary"]
+    assert meta["tags"]["post"] and meta["tags"]["section"]
+    assert "model_weight" in meta["thresholds"]
+    assert not any(t.startswith(("@", "w:@")) for t in meta["models"]["commentary"]["vocabulary"])
+
+
+def test_save_is_atomic_when_interrupted(trained_model, tmp_path, monkeypatch):
+    import shutil
+
+    import classifier.model_io as mio
+
+    target = tmp_path / "m"
+    shutil.copytree(trained_model, target)
+    before = Predictor.load(target).tag(read(FIXTURES / "traps.txt")).to_dict()
+    model = load_model(target)
+    model.commentary.coef = model.commentary.coef * 2  # a different model: new array files
+
+    real_replace = os.replace
+
+    def crash_on_model_json(src, dst):
+        if str(dst).endswith(MODEL_FILE):
+            raise KeyboardInterrupt("killed while saving")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(mio.os, "replace", crash_on_model_json)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(model, target)
+    monkeypatch.setattr(mio.os, "replace", real_replace)
+    after = Predictor.load(target).tag(read(FIXTURES / "traps.txt")).to_dict()
+    assert after == before
+    save_model(model, target)  # a later save completes and cleans up the stray files
+    assert not list(target.glob(".*.tmp"))
+    names = {a["file"] for p in json.loads((target / MODEL_FILE).read_text())["models"].values() if p
+             for a in p["arrays"].values()}
+    assert {p.name for p in target.glob("*.npy")} == names
+
+
+def test_train_killed_midway_leaves_previous_model_usable(trained_model, tmp_path):
+    """Kill `classifier train` at several moments: the model directory always loads and tags."""
+    import shutil
+    import signal
+    import time
+
+    target = tmp_path / "m"
+    shutil.copytree(trained_model, target)
+    before = (target / MODEL_FILE).read_bytes()
+    killed = 0
+    for delay in (0.5, 1.5, 3.0, 5.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "classifier", "train", str(CORPUS), "--model", str(target), "--quiet"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        killed += proc.wait() == -signal.SIGKILL
+        assert Predictor.load(target).tag(read(FIXTURES / "traps.txt")).post.suggested
+        if (target / MODEL_FILE).read_bytes() == before:
+            continue
+        before = (target / MODEL_FILE).read_bytes()  # it finished first: the new model is whole
+    assert killed, "training finished before any kill: nothing was tested"

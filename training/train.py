@@ -1,0 +1,371 @@
+"""Training: weak labels from the rules and the blogger's tags, TF-IDF, scikit-learn logistic regressions.
+
+Three models, each exported to a ``LinearTextModel`` that tags without scikit-learn:
+- commentary: binary, over text blocks, labels = the rules' weak labels. Marker dropout: every block that
+  carries emoji or a picture link is also shown without them, with the same label, so the model has to learn
+  the register of the words and cannot merely copy the emoji rule;
+- section tags: one-vs-rest over the author's tagged sections;
+- post tags: one-vs-rest over posts that end with post tags.
+Tags with fewer than ``min_tag_examples`` examples are reported and left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier.document import COMMENTARY, Dump
+from classifier.features import commentary_docs, topic_doc
+from classifier.linear import LinearTextModel
+from classifier.model_io import DEFAULT_THRESHOLDS, Model, library_versions, save_model
+from classifier.outlets import Outlets
+from classifier.parser import default_outlets
+from classifier.reading import read_inputs
+from classifier.segment import segment
+from classifier.tokenize import SPLIT_MODE, Tokenizer, Tokens
+from training.metrics import PRF, binary_prf, topk_micro
+from training.rules import has_marker, label_dump
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+class TrainingError(Exception):
+    """Training cannot produce a model from this corpus; the message says why."""
+
+
+@dataclass
+class TrainParams:
+    min_tag_examples: int = 3  # a tag needs this many tagged sections (or posts) to get a model
+    holdout: float = 0.2  # share of posts held out for the summary's scores (0: none)
+    seed: int = 0
+    commentary_c: float = 1.0  # inverse regularisation of the commentary model
+    tag_c: float = 10.0  # inverse regularisation of the tag models
+    max_features: int = 200_000  # vocabulary cap per model
+    marker_dropout: bool = True
+    split_mode: str = SPLIT_MODE
+
+
+@dataclass
+class Corpus:
+    dumps: list[Dump]
+    tokens: list[list[Tokens | None]]
+    errors: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+@dataclass
+class Examples:
+    comm_docs: list[list[str]] = field(default_factory=list)
+    comm_labels: list[int] = field(default_factory=list)
+    sec_docs: list[list[str]] = field(default_factory=list)
+    sec_tags: list[list[str]] = field(default_factory=list)
+    post_docs: list[list[str]] = field(default_factory=list)
+    post_tags: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class TrainReport:
+    model_dir: str
+    files: int
+    errors: list[str]
+    posts_with_tags: int
+    sections_tagged: int
+    sections_untagged: int
+    blocks_by_label: dict[str, int]
+    section_tags: dict[str, int]
+    post_tags: dict[str, int]
+    left_out: dict[str, dict[str, int]]
+    heldout: dict[str, Any]
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
+
+
+def _no_progress(it: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
+    return it
+
+
+# --- corpus ------------------------------------------------------------------------------------------------
+def load_corpus(
+    paths: Sequence[str], outlets: Outlets, tokenizer: Tokenizer, progress: Progress = _no_progress
+) -> Corpus:
+    """Read, parse, weakly label and tokenize every dump; unreadable files are listed, not fatal."""
+    items = list(read_inputs(list(paths)))
+    corpus = Corpus([], [])
+    digest = hashlib.sha256()
+    for item in progress(items, "reading corpus", len(items)):
+        if item.error is not None or item.text is None:
+            corpus.errors.append(item.error or f"{item.path}: unreadable")
+            continue
+        dump = _parse(item.text, item.path, outlets)
+        corpus.dumps.append(dump)
+        corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
+        digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
+    corpus.fingerprint = digest.hexdigest()
+    return corpus
+
+
+def _parse(text: str, path: str, outlets: Outlets) -> Dump:
+    dump = segment(text, path)
+    label_dump(dump, outlets)
+    return dump
+
+
+def build_examples(corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True) -> Examples:
+    ex = Examples()
+    for i in indices:
+        dump, tokens = corpus.dumps[i], corpus.tokens[i]
+        text_blocks = [b for b in dump.blocks if b.is_text]
+        labels = [int(b.label == COMMENTARY) for b in text_blocks]
+        ex.comm_docs += commentary_docs(dump, tokens)
+        ex.comm_labels += labels
+        if marker_dropout:
+            plain = commentary_docs(dump, tokens, markers=False)
+            for b, doc, y in zip(text_blocks, plain, labels):
+                if has_marker(b.text):
+                    ex.comm_docs.append(doc)
+                    ex.comm_labels.append(y)
+        for s in dump.sections:
+            if s.tag_line is not None and s.existing:
+                ex.sec_docs.append(topic_doc(tokens, s.block_indices))
+                ex.sec_tags.append(_names(s.existing))
+        if dump.post.existing:
+            ex.post_docs.append(topic_doc(tokens))
+            ex.post_tags.append(_names(dump.post.existing))
+    return ex
+
+
+def _names(tags: Iterable[Any]) -> list[str]:
+    return list(dict.fromkeys(t.name for t in tags))
+
+
+# --- fitting -----------------------------------------------------------------------------------------------
+def _identity(doc: list[str]) -> list[str]:
+    return doc
+
+
+def make_vectorizer(max_features: int):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # The analyzer receives the term lists of classifier.features as they are.
+    return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_features=max_features, dtype=np.float64)
+
+
+def fit_commentary(docs: list[list[str]], labels: list[int], params: TrainParams):
+    """The commentary model, as (exported LinearTextModel, fitted scikit-learn pipeline)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if len(set(labels)) < 2:
+        return None, None
+    pipe = Pipeline(
+        [
+            ("tfidf", make_vectorizer(params.max_features)),
+            ("clf", LogisticRegression(C=params.commentary_c, class_weight="balanced", max_iter=2000)),
+        ]
+    )
+    pipe.fit(docs, labels)
+    vec, clf = pipe.named_steps["tfidf"], pipe.named_steps["clf"]
+    model = LinearTextModel(_terms(vec), vec.idf_.copy(), clf.coef_.copy(), clf.intercept_.copy(), [COMMENTARY])
+    return model, pipe
+
+
+def fit_tags(docs: list[list[str]], tag_lists: list[list[str]], tags: list[str], params: TrainParams):
+    """One-vs-rest tag model over the kept tags, as (LinearTextModel, scikit-learn pipeline); (None, None) if none."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+
+    if not tags or not docs:
+        return None, None
+    y = np.array([[t in set(tl) for t in tags] for tl in tag_lists], dtype=int)
+    clf = OneVsRestClassifier(LogisticRegression(C=params.tag_c, class_weight="balanced", max_iter=2000))
+    pipe = Pipeline([("tfidf", make_vectorizer(params.max_features)), ("clf", clf)])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+        pipe.fit(docs, y)
+    vec = pipe.named_steps["tfidf"]
+    n = len(vec.idf_)
+    coef = np.zeros((len(tags), n))
+    intercept = np.zeros(len(tags))
+    for j, est in enumerate(pipe.named_steps["clf"].estimators_):
+        if hasattr(est, "coef_"):
+            coef[j], intercept[j] = est.coef_[0], est.intercept_[0]
+        else:  # a tag on every example (or none): scikit-learn predicts a constant
+            intercept[j] = 40.0 if y[:, j].all() else -40.0
+    return LinearTextModel(_terms(vec), vec.idf_.copy(), coef, intercept, list(tags)), pipe
+
+
+def _terms(vec) -> list[str]:
+    terms = [""] * len(vec.vocabulary_)
+    for t, i in vec.vocabulary_.items():
+        terms[i] = t
+    return terms
+
+
+def kept_tags(tag_lists: list[list[str]], minimum: int) -> tuple[dict[str, int], dict[str, int]]:
+    counts = Counter(t for tl in tag_lists for t in set(tl))
+    kept = {t: c for t, c in counts.most_common() if c >= minimum}
+    dropped = {t: c for t, c in counts.most_common() if c < minimum}
+    return kept, dropped
+
+
+def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[str, int]], list[str]]:
+    notes: list[str] = []
+    comm, _ = fit_commentary(ex.comm_docs, ex.comm_labels, params)
+    if comm is None:
+        only = "commentary" if ex.comm_labels and ex.comm_labels[0] else "wire"
+        if not ex.comm_labels:
+            raise TrainingError("the corpus has no text blocks to learn from")
+        notes.append(f"every text block is {only}: the commentary model predicts {only} for everything")
+        comm = _constant_commentary(bool(ex.comm_labels[0]))
+    sec_kept, sec_dropped = kept_tags(ex.sec_tags, params.min_tag_examples)
+    post_kept, post_dropped = kept_tags(ex.post_tags, params.min_tag_examples)
+    section, _ = fit_tags(ex.sec_docs, ex.sec_tags, list(sec_kept), params)
+    post, _ = fit_tags(ex.post_docs, ex.post_tags, list(post_kept), params)
+    if section is None:
+        notes.append("no section tag has enough examples: no section suggestions")
+    if post is None:
+        notes.append("no post tag has enough examples: no post suggestions")
+    tags = {"section": sec_kept, "post": post_kept, "left_out": {"section": sec_dropped, "post": post_dropped}}
+    return Model(comm, section, post, {"tags": tags}), tags["left_out"], notes
+
+
+def _constant_commentary(is_commentary: bool) -> LinearTextModel:
+    return LinearTextModel([], np.zeros(0), np.zeros((1, 0)), np.array([40.0 if is_commentary else -40.0]), [COMMENTARY])
+
+
+# --- held-out scores ---------------------------------------------------------------------------------------
+def heldout_scores(corpus: Corpus, params: TrainParams) -> dict[str, Any]:
+    """Train on most posts, score the rest against their weak labels and tags (never one post on both sides)."""
+    n = len(corpus.dumps)
+    n_test = int(round(n * params.holdout))
+    if params.holdout <= 0 or n_test < 1 or n - n_test < 2:
+        return {}
+    order = list(range(n))
+    random.Random(params.seed).shuffle(order)
+    test, train = sorted(order[:n_test]), sorted(order[n_test:])
+    model, _, _ = fit_all(build_examples(corpus, train, params.marker_dropout), params)
+    return {"posts": len(test), **score_model(model, corpus, test)}
+
+
+def score_model(model: Model, corpus: Corpus, indices: Sequence[int], k: int = 3) -> dict[str, Any]:
+    from classifier.predictor import Predictor
+
+    pred = Predictor(model)
+    gold_c: list[bool] = []
+    pred_c: list[bool] = []
+    sec_gold, sec_rank, post_gold, post_rank = [], [], [], []
+    for i in indices:
+        weak, tokens = corpus.dumps[i], corpus.tokens[i]
+        dump = pred.score(segment(weak.text, weak.path), tokens, top_k=k)
+        gold_c += [b.label == COMMENTARY for b in weak.blocks if b.is_text]
+        pred_c += [b.label == COMMENTARY for b in dump.blocks if b.is_text]
+        for s in dump.sections:
+            if s.tag_line is not None and s.existing:
+                sec_gold.append(set(_names(s.existing)))
+                sec_rank.append([x.tag for x in s.suggested])
+        if dump.post.existing:
+            post_gold.append(set(_names(dump.post.existing)))
+            post_rank.append([x.tag for x in dump.post.suggested])
+    out: dict[str, Any] = {"commentary_vs_weak": binary_prf(gold_c, pred_c)}
+    if sec_gold:
+        out["section_tags"] = {f"@{j}": topk_micro(sec_gold, sec_rank, j) for j in (1, k)}
+    if post_gold:
+        out["post_tags"] = {f"@{j}": topk_micro(post_gold, post_rank, j) for j in (1, k)}
+    return out
+
+
+# --- the whole job -----------------------------------------------------------------------------------------
+def train(
+    paths: Sequence[str] | None,
+    model_dir: str | Path,
+    params: TrainParams | None = None,
+    outlets: Outlets | None = None,
+    progress: Progress = _no_progress,
+    status: Callable[[str], None] = lambda s: None,
+) -> TrainReport:
+    params = params or TrainParams()
+    outlets = outlets or default_outlets()
+    started = time.perf_counter()
+    sources = list(paths) if paths else [str(DEFAULT_CORPUS)]
+    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress)
+    if not corpus.dumps:
+        raise TrainingError("no readable dump in " + ", ".join(sources) + _errors_suffix(corpus.errors))
+    status("held-out scores")
+    heldout = heldout_scores(corpus, params)
+    status("fitting on the whole corpus")
+    ex = build_examples(corpus, range(len(corpus.dumps)), params.marker_dropout)
+    model, left_out, notes = fit_all(ex, params)
+    model.meta.update(
+        {
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "versions": library_versions(),
+            "tokenizer": {"library": "sudachipy", "dictionary": "sudachidict-core", "split_mode": params.split_mode,
+                          "form": "normalized_form"},
+            "corpus": {"fingerprint": corpus.fingerprint, "files": len(corpus.dumps), "sources": sources},
+            "parameters": asdict(params),
+            "thresholds": dict(DEFAULT_THRESHOLDS),
+        }
+    )
+    status("saving")
+    save_model(model, model_dir)
+    labels = Counter(b.label for d in corpus.dumps for b in d.blocks)
+    return TrainReport(
+        model_dir=str(model_dir),
+        files=len(corpus.dumps),
+        errors=corpus.errors,
+        posts_with_tags=sum(1 for d in corpus.dumps if d.post.existing),
+        sections_tagged=sum(1 for d in corpus.dumps for s in d.sections if s.tag_line is not None),
+        sections_untagged=sum(1 for d in corpus.dumps for s in d.sections if s.tag_line is None),
+        blocks_by_label=dict(labels),
+        section_tags=model.meta["tags"]["section"],
+        post_tags=model.meta["tags"]["post"],
+        left_out=left_out,
+        heldout=heldout,
+        seconds=time.perf_counter() - started,
+        notes=notes,
+    )
+
+
+def _errors_suffix(errors: list[str]) -> str:
+    return (": " + "; ".join(errors)) if errors else ""
+
+
+def format_report(r: TrainReport) -> str:
+    out = [f"model written to {r.model_dir} ({r.seconds:.1f} s)"]
+    out.append(f"dumps: {r.files} read, {len(r.errors)} unreadable; posts with post tags: {r.posts_with_tags}")
+    out.append(f"sections: {r.sections_tagged} closed by a tag line, {r.sections_untagged} without")
+    out.append("blocks by weak label: " + ", ".join(f"{k} {v}" for k, v in sorted(r.blocks_by_label.items())))
+    for level, kept in (("section", r.section_tags), ("post", r.post_tags)):
+        shown = ", ".join(f"{t} {c}" for t, c in kept.items()) or "none"
+        out.append(f"{level} tags kept ({len(kept)}): {shown}")
+        dropped = r.left_out.get(level, {})
+        if dropped:
+            out.append(
+                f"{level} tags left out, fewer examples than needed ({len(dropped)}): "
+                + ", ".join(f"{t} {c}" for t, c in dropped.items())
+            )
+    if r.heldout:
+        out.append(f"held-out scores on {r.heldout['posts']} posts (the model is then refit on all):")
+        c: PRF = r.heldout["commentary_vs_weak"]
+        out.append(f"  commentary vs weak labels: P {c.precision:.3f} R {c.recall:.3f} F1 {c.f1:.3f} (n={c.support})")
+        for level in ("section_tags", "post_tags"):
+            for at, s in r.heldout.get(level, {}).items():
+                out.append(f"  {level.replace('_', ' ')} {at}: P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
+    else:
+        out.append("held-out scores: none (corpus too small or --holdout 0)")
+    out += [f"note: {n}" for n in r.notes]
+    out += [f"unreadable: {e}" for e in r.errors]
+    return "\n".join(out)
