@@ -65,7 +65,8 @@ class Predictor:
 
     def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K) -> Dump:
         """Label and suggest for a freshly segmented dump whose blocks were tokenized by ``tokenize``."""
-        margins = label_dump(dump, self._outlets())
+        verdicts = label_dump(dump, self._outlets())
+        margins = [v.margin if v is not None else 0.0 for v in verdicts]
         self._label(dump, tokens, margins)
         self._suggest(dump, tokens, top_k)
         dump.scored = True

@@ -59,11 +59,15 @@ REPORTING_RE = re.compile(
     r"明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)。"
     r"|ということです。|としています。|としている。|と報じた。|によりますと|によると、|関係者によると"
 )
-# Asserting and judging: how commentary ends its sentences.
+# Asserting, judging and asking: how commentary ends its sentences (any sentence of the block, quotes aside).
 ASSERTIVE_RE = re.compile(
-    r"(?:だ|だろう|ではないか|じゃないか|のか|過ぎない|すぎない|違いない|のだ|ナンセンス|茶番|ではない|しかない)[。]?[」]?$"
-    r"|[!！?？]+$"
+    r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)。"
+    r"|(?:ナンセンス|茶番)だ?。?$|[!！?？]+」?$"
 )
+# Plain "…だ。" endings that wire copy uses too: plans, reasons, outlooks, and past tenses in "んだ".
+WIRE_DA_RE = re.compile(r"(?:予定|ため|方針|見通し|意向|考え|見込み|模様|もよう|構え|狙い|初めて|[^な]ん)だ。")
+# Quoted speech is someone else's voice: a wire report may quote an assertion.
+QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”")
 SIGN_OFF_RE = re.compile("^\\s*\U0001F438")  # a frog opens the last line of an insert
 
 
@@ -75,11 +79,29 @@ def reports(text: str) -> bool:
     return WIRE_LEAD_RE.search(text) is not None or REPORTING_RE.search(text) is not None
 
 
+def unquoted(text: str) -> str:
+    """The text with every quotation emptied, innermost first."""
+    prev = None
+    while prev != text:
+        prev, text = text, QUOTE_RE.sub("「」", text)
+    return text
+
+
+def asserts(text: str) -> bool:
+    return ASSERTIVE_RE.search(WIRE_DA_RE.sub("。", unquoted(text.rstrip()))) is not None
+
+
 # --- the rules ---------------------------------------------------------------------------------------------
 @rule(weight=3.0)
-def outlet_account(v: BlockView) -> Vote:
-    """The embedded post this block belongs to was posted by a news outlet."""
-    return WIRE if v.source and v.outlet else None
+def outlet_post(v: BlockView) -> Vote:
+    """The text of an embedded post by a news outlet."""
+    return WIRE if v.kind == POST_TEXT and v.source and v.outlet else None
+
+
+@rule(weight=1.5)
+def outlet_clip(v: BlockView) -> Vote:
+    """A paragraph under a news outlet's embedded post (weaker: an opinion paragraph may be pasted under it)."""
+    return WIRE if v.kind != POST_TEXT and v.source and v.outlet else None
 
 
 @rule(weight=3.0)
@@ -124,10 +146,13 @@ def reporting_verb(v: BlockView) -> Vote:
     return WIRE if REPORTING_RE.search(v.text) else None
 
 
-@rule(weight=1.0)
+@rule(weight=2.0)
 def assertive_ending(v: BlockView) -> Vote:
-    """Ends asserting or judging: "…だ。", "…に過ぎない。", "…ではないか。", "!"."""
-    return COMMENTARY if ASSERTIVE_RE.search(v.text.rstrip()) else None
+    """A sentence asserts, judges or asks outside quotes: "…だ。", "…に過ぎない。", "…だろうか。", "!"."""
+    return COMMENTARY if asserts(v.text) else None
+
+
+PRIOR = "wire_prior"
 
 
 @rule(weight=0.25)
@@ -137,8 +162,20 @@ def wire_prior(v: BlockView) -> Vote:
 
 
 # --- combining ---------------------------------------------------------------------------------------------
-def combine(view: BlockView, rules: list[LabelingRule] | None = None) -> tuple[str, list[str], float]:
-    """The weak label, the rules that voted for it, and the margin (commentary weight minus wire weight)."""
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    rules: list[str]  # the rules that voted for the label
+    margin: float  # commentary weight minus wire weight
+    conflict: bool  # rules other than the prior voted on both sides
+
+    @property
+    def confidence(self) -> float:
+        """How far training may trust the label: 0 when the rules disagree."""
+        return 0.0 if self.conflict else abs(self.margin)
+
+
+def combine(view: BlockView, rules: list[LabelingRule] | None = None) -> Verdict:
     weight = {WIRE: 0.0, COMMENTARY: 0.0}
     voters: dict[str, list[str]] = {WIRE: [], COMMENTARY: []}
     for r in RULES if rules is None else rules:
@@ -148,7 +185,8 @@ def combine(view: BlockView, rules: list[LabelingRule] | None = None) -> tuple[s
             voters[vote].append(r.name)
     margin = weight[COMMENTARY] - weight[WIRE]
     label = COMMENTARY if margin > 0 else WIRE
-    return label, voters[label], margin
+    conflict = bool(voters[COMMENTARY]) and any(n != PRIOR for n in voters[WIRE])
+    return Verdict(label, voters[label], margin, conflict)
 
 
 def commentary_runs(dump: Dump, outlets: Outlets) -> list[bool]:
@@ -185,15 +223,16 @@ def views(dump: Dump, outlets: Outlets) -> list[BlockView | None]:
     return out
 
 
-def label_dump(dump: Dump, outlets: Outlets) -> list[float]:
-    """Set every block's weak label and rules; returns the rules' margin per block (0 for non-text blocks)."""
-    margins: list[float] = []
+def label_dump(dump: Dump, outlets: Outlets) -> list[Verdict | None]:
+    """Set every block's weak label and rules; returns each text block's verdict (None for the other blocks)."""
+    verdicts: list[Verdict | None] = []
     for b, v in zip(dump.blocks, views(dump, outlets)):
         if v is None:
             b.label = TAG_LABEL if b.kind == TAG else META
             b.rules = ["tag_line"] if b.kind == TAG else [f"{b.kind}_line"]
-            margins.append(0.0)
+            verdicts.append(None)
             continue
-        b.label, b.rules, margin = combine(v)
-        margins.append(margin)
-    return margins
+        verdict = combine(v)
+        b.label, b.rules = verdict.label, list(verdict.rules)
+        verdicts.append(verdict)
+    return verdicts

@@ -51,6 +51,9 @@ class TrainParams:
     tag_c: float = 10.0  # inverse regularisation of the tag models
     max_features: int = 200_000  # vocabulary cap per model
     marker_dropout: bool = True
+    # Blocks on which the rules say little (|margin| below this, e.g. the wire prior alone) or disagree are left
+    # out of the commentary model's training: they are unlabeled, not wire. The model labels them by register.
+    min_margin: float = 0.5
     split_mode: str = SPLIT_MODE
 
 
@@ -58,6 +61,7 @@ class TrainParams:
 class Corpus:
     dumps: list[Dump]
     tokens: list[list[Tokens | None]]
+    confidence: list[list[float]] = field(default_factory=list)  # per block, 0 for non-text blocks
     errors: list[str] = field(default_factory=list)
     fingerprint: str = ""
 
@@ -108,7 +112,8 @@ def load_corpus(
         if item.error is not None or item.text is None:
             corpus.errors.append(item.error or f"{item.path}: unreadable")
             continue
-        dump = _parse(item.text, item.path, outlets)
+        dump = segment(item.text, item.path)
+        corpus.confidence.append([v.confidence if v else 0.0 for v in label_dump(dump, outlets)])
         corpus.dumps.append(dump)
         corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
         digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
@@ -116,26 +121,25 @@ def load_corpus(
     return corpus
 
 
-def _parse(text: str, path: str, outlets: Outlets) -> Dump:
-    dump = segment(text, path)
-    label_dump(dump, outlets)
-    return dump
-
-
-def build_examples(corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True) -> Examples:
+def build_examples(
+    corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True, min_margin: float = 0.5
+) -> Examples:
     ex = Examples()
     for i in indices:
         dump, tokens = corpus.dumps[i], corpus.tokens[i]
-        text_blocks = [b for b in dump.blocks if b.is_text]
-        labels = [int(b.label == COMMENTARY) for b in text_blocks]
-        ex.comm_docs += commentary_docs(dump, tokens)
-        ex.comm_labels += labels
-        if marker_dropout:
-            plain = commentary_docs(dump, tokens, markers=False)
-            for b, doc, y in zip(text_blocks, plain, labels):
-                if has_marker(b.text):
-                    ex.comm_docs.append(doc)
-                    ex.comm_labels.append(y)
+        text_k = [k for k, b in enumerate(dump.blocks) if b.is_text]
+        sure = [corpus.confidence[i][k] >= min_margin for k in text_k]
+        labels = [int(dump.blocks[k].label == COMMENTARY) for k in text_k]
+        docs = commentary_docs(dump, tokens)
+        plain = commentary_docs(dump, tokens, markers=False) if marker_dropout else docs
+        for k, ok, y, doc, bare in zip(text_k, sure, labels, docs, plain):
+            if not ok:
+                continue
+            ex.comm_docs.append(doc)
+            ex.comm_labels.append(y)
+            if marker_dropout and has_marker(dump.blocks[k].text):
+                ex.comm_docs.append(bare)
+                ex.comm_labels.append(y)
         for s in dump.sections:
             if s.tag_line is not None and s.existing:
                 ex.sec_docs.append(topic_doc(tokens, s.block_indices))
@@ -256,7 +260,7 @@ def heldout_scores(corpus: Corpus, params: TrainParams) -> dict[str, Any]:
     order = list(range(n))
     random.Random(params.seed).shuffle(order)
     test, train = sorted(order[:n_test]), sorted(order[n_test:])
-    model, _, _ = fit_all(build_examples(corpus, train, params.marker_dropout), params)
+    model, _, _ = fit_all(build_examples(corpus, train, params.marker_dropout, params.min_margin), params)
     return {"posts": len(test), **score_model(model, corpus, test)}
 
 
@@ -306,7 +310,7 @@ def train(
     status("held-out scores")
     heldout = heldout_scores(corpus, params)
     status("fitting on the whole corpus")
-    ex = build_examples(corpus, range(len(corpus.dumps)), params.marker_dropout)
+    ex = build_examples(corpus, range(len(corpus.dumps)), params.marker_dropout, params.min_margin)
     model, left_out, notes = fit_all(ex, params)
     model.meta.update(
         {
