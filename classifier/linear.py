@@ -1,4 +1,4 @@
-"""TF-IDF and linear scoring with NumPy/SciPy only.
+"""TF-IDF and linear scoring with NumPy only.
 
 Training fits scikit-learn's TfidfVectorizer and LogisticRegression; their parameters are exported into a
 ``LinearTextModel``, which computes the same scores at tagging time without importing scikit-learn.
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 
 @dataclass
@@ -31,29 +30,24 @@ class LinearTextModel:
             self._index = {t: i for i, t in enumerate(self.terms)}
         return self._index
 
-    def transform(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-        index = self.index
-        indptr, cols, vals = [0], [], []
-        for doc in docs:
-            counts = Counter(i for i in (index.get(t) for t in doc) if i is not None)
-            cols.extend(counts.keys())
-            vals.extend(counts.values())
-            indptr.append(len(cols))
-        x = sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int64), np.asarray(indptr)),
-            shape=(len(docs), len(self.terms)),
-        )
-        if self.sublinear_tf:
-            np.log(x.data, out=x.data)
-            x.data += 1.0
-        x = x @ sparse.diags(self.idf)
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
-
     def decision_function(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
-        x = self.transform(docs)
-        return np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        """(n_docs, n_classes) raw scores. Each document is a short list of terms, so a gather of the columns it
+        uses is cheaper than building a sparse matrix (and keeps SciPy out of the start-up time)."""
+        index = self.index
+        out = np.empty((len(docs), len(self.classes)))
+        for r, doc in enumerate(docs):
+            counts = Counter(i for i in (index.get(t) for t in doc) if i is not None)
+            if not counts:
+                out[r] = self.intercept
+                continue
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if self.sublinear_tf:
+                tf = np.log(tf) + 1.0
+            w = tf * self.idf[cols]
+            w /= np.sqrt(w @ w)
+            out[r] = self.coef[:, cols] @ w + self.intercept
+        return out
 
     def predict_proba(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
         """(n_docs, n_classes) probabilities, each class scored on its own (one-vs-rest)."""
