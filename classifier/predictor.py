@@ -92,13 +92,17 @@ class Predictor:
         if self.model.section is not None and dump.sections:
             docs = [topic_doc(tokens, s.block_indices) for s in dump.sections]
             scores = self.model.section.predict_proba(docs)
-            for s, row in zip(dump.sections, scores):
-                s.suggested = _top(self.model.section, row, top_k, floor)
+            for s, doc, row in zip(dump.sections, docs, scores):
+                s.suggested = _top(self.model.section, doc, row, top_k, floor)
         if self.model.post is not None:
-            row = self.model.post.predict_proba([topic_doc(tokens)])[0]
-            dump.post.suggested = _top(self.model.post, row, top_k, floor)
+            doc = topic_doc(tokens)
+            row = self.model.post.predict_proba([doc])[0]
+            dump.post.suggested = _top(self.model.post, doc, row, top_k, floor)
 
 
-def _top(model: LinearTextModel, row: np.ndarray, k: int, floor: float) -> list[Suggestion]:
+def _top(model: LinearTextModel, doc: list[str], row: np.ndarray, k: int, floor: float) -> list[Suggestion]:
+    """The best k tags; none for text without a single word the model knows (its scores would be priors)."""
+    if not any(t in model.index for t in doc):
+        return []
     order = np.argsort(-row, kind="stable")[: max(k, 0)]
     return [Suggestion(model.classes[i], float(row[i])) for i in order if row[i] >= floor]

@@ -46,6 +46,12 @@ def test_suggestions_never_read_tag_lines(predictor):
     assert [(s.tag, round(s.score, 6)) for s in a] == [(s.tag, round(s.score, 6)) for s in b]
 
 
+def test_no_suggestions_without_known_words(predictor):
+    for text in ("", "\n\n", "#NATOexpansion\n", "🐸🐸\n"):
+        d = predictor.tag(text)
+        assert d.post.suggested == [] and all(s.suggested == [] for s in d.sections)
+
+
 def test_top_k(predictor):
     d = predictor.tag(read(FIXTURES / "traps.txt"), top_k=1)
     assert all(len(s.suggested) <= 1 for s in d.sections) and len(d.post.suggested) <= 1
