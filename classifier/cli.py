@@ -26,6 +26,7 @@ Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japane
   classifier tag dump.txt               label every line, suggest tags per section and for the post
   classifier tag dumps/ --format jsonl  one JSON object a dump, for scripts
   classifier parse dump.txt             structure and rule labels only, no model needed
+  classifier eval archive/ --folds 5    how good a model is: split by post, train, score, baselines
 """
 
 
@@ -69,6 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
     st.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    ev = sub.add_parser("eval", parents=[common], help="measure a model: split by post, train, score",
+                        description="Train on part of a corpus and score the rest: tag suggestions at k=1,3,5, "
+                                    "line labels against gold (NAME.json beside NAME.txt, or --gold DIR) or the "
+                                    "weak labels, the same on marker-stripped copies, and baselines.")
+    ev.add_argument("corpus", nargs="+", metavar="CORPUS", help="dump files or directories")
+    split = ev.add_mutually_exclusive_group()
+    split.add_argument("--test", nargs="+", metavar="TEST", help="train on CORPUS, test on these dumps")
+    split.add_argument("--folds", type=int, default=5, metavar="K", help="K-fold split of CORPUS by post (default 5)")
+    ev.add_argument("--gold", metavar="DIR", help="directory of gold files NAME.json for the test dumps")
+    ev.add_argument("--model-params", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="training parameters, e.g. tag_c=5 commentary_c=2 min_tag_examples=2 "
+                         "(see training/train.py TrainParams)")
+    ev.add_argument("--peer", choices=["fasttext"], help="also train and score fastText on the same tokens and split")
+    ev.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
+
     tg = sub.add_parser("tag", parents=[common, fmt], help="label lines and suggest hashtags with a model",
                         description="Label every line of each dump (wire, commentary, tag, meta) with the rules "
                                     "and the model, and suggest hashtags for each section and for the post.")
@@ -89,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     try:
-        return {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag}[args.command](args)
+        return {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval}[args.command](args)
     except (UsageError, ModelError, OutletFileError) as e:
         _err(str(e))
         return EXIT_INPUT
@@ -187,3 +204,53 @@ def _status(show: bool):
             print(f"classifier: {msg}…", file=sys.stderr)
 
     return say
+
+
+def parse_model_params(pairs: list[str]):
+    """KEY=VALUE pairs -> TrainParams, each value converted to the field's type."""
+    from dataclasses import fields
+
+    from training.train import TrainParams
+
+    types = {f.name: f.type for f in fields(TrainParams)}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in types:
+            raise UsageError(f"--model-params: {pair!r} is not KEY=VALUE with KEY one of {', '.join(types)}")
+        kind = str(types[key])
+        try:
+            if "bool" in kind:
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(raw)
+                values[key] = raw.lower() in ("true", "1", "yes")
+            elif "int" in kind:
+                values[key] = int(raw)
+            elif "float" in kind:
+                values[key] = float(raw)
+            else:
+                values[key] = raw
+        except ValueError:
+            raise UsageError(f"--model-params: {key} needs a {kind}, got {raw!r}") from None
+    return TrainParams(**values)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from training.evaluate import EvalError, evaluate, format_report
+
+    params = parse_model_params(args.model_params)
+    show = not args.quiet and sys.stderr.isatty()
+    peer = None
+    if args.peer == "fasttext":
+        from training.peer_fasttext import fasttext_peer as peer
+    try:
+        report = evaluate(args.corpus, args.test, args.folds, params, args.gold, _outlets(args), _progress(show), peer)
+    except EvalError as e:
+        raise UsageError(f"cannot evaluate: {e}") from None
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_report(report))
+    return EXIT_OK

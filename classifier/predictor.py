@@ -76,15 +76,17 @@ class Predictor:
         docs = commentary_docs(dump, tokens)
         probs = self.model.commentary.predict_proba(docs)[:, 0] if docs else np.zeros(0)
         weight = float(self.model.thresholds["model_weight"])
+        center = float(self.model.thresholds["model_center"])
         text_blocks = [k for k, t in enumerate(tokens) if t is not None]
         for k, p in zip(text_blocks, probs):
             b = dump.blocks[k]
             b.commentary_score = round(float(p), 6)
-            model_label = COMMENTARY if p > 0.5 else WIRE
-            final = COMMENTARY if margins[k] + weight * (2.0 * p - 1.0) > 0 else WIRE
+            lean = 2.0 * (p - center)  # the model's vote, -1..1 around its neutral point
+            model_label = COMMENTARY if lean > 0 else WIRE
+            final = COMMENTARY if margins[k] + weight * lean > 0 else WIRE
             if final != b.label:
                 b.label, b.rules = final, ["model"]
-            elif model_label == final and abs(2.0 * p - 1.0) >= 0.5:
+            elif model_label == final and abs(lean) >= 0.5:
                 b.rules = [*b.rules, "model"]
 
     def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int) -> None:

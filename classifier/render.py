@@ -80,6 +80,15 @@ def _suggestions(sug: list[Suggestion]) -> str:
     return " suggested " + ("  ".join(f"#{s.tag} {s.score:.2f}" for s in sug) if sug else "(none)")
 
 
+def width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(columns - width(text), 0)
+
+
 def _clip(text: str) -> str:
     s = text.strip()
     cols = 0
