@@ -15,6 +15,7 @@ from .document import Block, Dump
 from .tokenize import PIC_TOKEN, Tokens
 
 ENDING_WORDS = 3  # the last few words of a block: its sentence ending, the strongest register cue
+_CLOSERS = frozenset(("。", "」", "』", ")", "）", "!", "！", "?", "？"))
 
 
 def block_terms(t: Tokens, markers: bool = True) -> list[str]:
@@ -22,7 +23,7 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     words = t.words
     terms = [f"w:{w}" for w in words]
     terms += [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
-    tail = [w for w in words if w not in ("。", "」", "』", ")")][-ENDING_WORDS:]
+    tail = _tail(words)
     if tail:
         terms.append("end:" + "|".join(tail))
     terms.append(f"len:{min(len(words) // 10, 8)}")
@@ -36,12 +37,24 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     return terms
 
 
+def _tail(words: Sequence[str]) -> list[str]:
+    """The last few words before the closing punctuation."""
+    end = len(words)
+    while end and words[end - 1] in _CLOSERS:
+        end -= 1
+    return list(words[max(0, end - ENDING_WORDS) : end])
+
+
 def _context_terms(prefix: str, block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
     if block is None:
         return [f"{prefix}k:none"]
     terms = [f"{prefix}k:{block.kind}"]
     if t is not None:
-        terms += [f"{prefix}w:{w}" for w in set(t.words)]
+        # The neighbour's register, not its topic: how it ends, and whether it carries markers.
+        tail = _tail(t.words)
+        if tail:
+            terms.append(f"{prefix}end:" + "|".join(tail))
+            terms.append(f"{prefix}last:{tail[-1]}")
         if markers and t.emoji:
             terms.append(f"{prefix}e:<any>")
     return terms
