@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .model_io import ModelError, default_model_dir
 from .outlets import OutletFileError, Outlets
-from .reading import read_inputs
+from .reading import expand, read_inputs
 from .render import FORMATS, Writer
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("paths", nargs="+", metavar="PATH", help=inputs_help)
     tg.add_argument("--model", metavar="DIR", default=None, help=f"model directory (default: {_dflt()})")
     tg.add_argument("--top-k", type=int, default=5, metavar="N", help="suggestions per section and post (default 5)")
+    tg.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="tag in N worker processes (joblib); output keeps the input order (default 1)")
     return p
 
 
@@ -163,10 +165,24 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_tag(args: argparse.Namespace) -> int:
     from .predictor import Predictor
 
+    from .batch import TagJob, run
+
     if args.top_k < 0:
         raise UsageError("--top-k must be 0 or more")
-    predictor = Predictor.load(args.model, _outlets(args))
-    return _run_batch(args, lambda text, path: predictor.tag(text, path, top_k=args.top_k))
+    if args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    Predictor.load(args.model, _outlets(args))  # fail early, once, on a bad model or outlet file
+    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k)
+    items = expand(args.paths)
+    failures: list[str] = []
+    with Writer(sys.stdout, args.format) as w:
+        for result in run(job, items, args.jobs):
+            if result.error is not None:
+                _err(result.error)
+                failures.append(result.error)
+            else:
+                w.write_rendered(result.output or "")
+    return _finish(failures)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

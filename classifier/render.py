@@ -29,18 +29,27 @@ class Writer:
         return self
 
     def write(self, dump: Dump) -> None:
+        self.write_rendered(render(dump, self.fmt))
+
+    def write_rendered(self, item: str) -> None:
+        """Write one dump already rendered by ``render`` (in a worker process, say)."""
         if self.fmt == "json":
-            self.out.write(("," if self.count else "") + "\n" + to_json(dump))
+            self.out.write(("," if self.count else "") + "\n" + item)
         elif self.fmt == "jsonl":
-            self.out.write(to_json(dump) + "\n")
+            self.out.write(item + "\n")
         else:
-            self.out.write(("\n" if self.count else "") + "\n".join(text_view(dump)) + "\n")
+            self.out.write(("\n" if self.count else "") + item + "\n")
         self.count += 1
         self.out.flush()
 
     def __exit__(self, *exc: object) -> None:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.count else "]\n")
+
+
+def render(dump: Dump, fmt: str) -> str:
+    """One dump in a format, without the separators between dumps."""
+    return "\n".join(text_view(dump)) if fmt == "text" else to_json(dump)
 
 
 def text_view(dump: Dump) -> Iterator[str]:

@@ -107,3 +107,20 @@ def test_train_on_a_useless_corpus_fails_clearly(tmp_path, corpus_text, message)
     out = run("train", str(tmp_path / "c"), "--model", str(tmp_path / "m"), "--quiet")
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_tag_jobs_2_gives_the_same_output_in_the_same_order(trained_model, tmp_path):
+    from .conftest import CORPUS
+
+    missing = str(tmp_path / "missing.txt")
+    args = ["tag", str(CORPUS), missing, str(FIXTURES / "traps.txt"), "--model", str(trained_model), "--format", "jsonl"]
+    one, two = run(*args), run(*args, "--jobs", "2")
+    assert one.returncode == two.returncode == 2  # the missing file, reported by both
+    assert one.stdout == two.stdout and len(two.stdout.splitlines()) == len(list(CORPUS.glob("*.txt"))) + 1
+    assert "missing.txt: no such file" in two.stderr
+
+
+def test_tag_stdin_with_jobs(trained_model):
+    text = (FIXTURES / "traps.txt").read_text(encoding="utf-8")
+    out = run("tag", "-", "--model", str(trained_model), "--format", "jsonl", "--jobs", "2", stdin=text)
+    assert out.returncode == 0 and json.loads(out.stdout)["path"] == "-"

@@ -1,0 +1,81 @@
+"""Tagging a batch of inputs, in this process or in several (``--jobs N``, joblib processes).
+
+Results come back in input order, already rendered, so the parent only writes them. Each worker process loads
+the model once and keeps it for every dump it is given.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .reading import STDIN, Input, InputError, read_text
+from .render import render
+
+
+@dataclass(frozen=True)
+class TagJob:
+    model_dir: str | None
+    outlet_files: tuple[str, ...]
+    fmt: str
+    top_k: int
+
+
+@dataclass
+class Result:
+    path: str
+    output: str | None = None
+    error: str | None = None
+
+
+_PREDICTORS: dict[tuple[str | None, tuple[str, ...]], object] = {}
+
+
+def _predictor(job: TagJob):
+    key = (job.model_dir, job.outlet_files)
+    if key not in _PREDICTORS:
+        from .outlets import Outlets
+        from .predictor import Predictor
+
+        _PREDICTORS[key] = Predictor.load(job.model_dir, Outlets.load(list(job.outlet_files)))
+    return _PREDICTORS[key]
+
+
+def tag_one(job: TagJob, path: str, text: str | None) -> Result:
+    """Read (unless the text is given), tag and render one input; a bad input is a Result with an error."""
+    if text is None:
+        try:
+            text = read_text(path)
+        except InputError as e:
+            return Result(path, error=str(e))
+    dump = _predictor(job).tag(text, path, top_k=job.top_k)
+    return Result(path, output=render(dump, job.fmt))
+
+
+def _task(item: Input) -> tuple[str, str | None, str | None]:
+    """(path, text, error): standard input is read here, in the parent; files are read where they are tagged."""
+    if item.error is None and item.path == STDIN:
+        try:
+            return item.path, read_text(STDIN), None
+        except InputError as e:
+            return item.path, None, str(e)
+    return item.path, item.text, item.error
+
+
+def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
+    """Results for every input, in order. Inputs that already failed (a missing path) pass through as errors."""
+    tasks = (_task(item) for item in items)
+    if jobs <= 1:
+        for path, text, error in tasks:
+            yield Result(path, error=error) if error else tag_one(job, path, text)
+        return
+    from joblib import Parallel, delayed
+
+    pending = list(tasks)
+    failed = {i: Result(p, error=e) for i, (p, _, e) in enumerate(pending) if e}
+    todo = [(i, p, t) for i, (p, t, e) in enumerate(pending) if not e]
+    results = Parallel(n_jobs=jobs, return_as="generator", batch_size="auto")(
+        delayed(tag_one)(job, p, t) for _, p, t in todo
+    )
+    done = iter(results)
+    for i in range(len(pending)):
+        yield failed[i] if i in failed else next(done)
