@@ -13,6 +13,7 @@ Choices, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from sys import intern
 
 from .patterns import EMOJI_CLUSTER_RE, PIC_LINK_RE, URL_RE
 
@@ -65,7 +66,7 @@ class Tokenizer:
         tok = self._sudachi()
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
-                form = m.normalized_form()
+                form = intern(m.normalized_form())  # one string per word form: large corpora fit in memory
                 if not form.strip():
                     continue
                 words.append(form)

@@ -63,7 +63,7 @@ def small_fit():
     corpus = load_corpus([str(CORPUS)], default_outlets(), Tokenizer())
     ex = build_examples(corpus, range(len(corpus.dumps)))
     params = TrainParams()
-    comm, comm_pipe = fit_commentary(ex.comm_docs, ex.comm_labels, params)
+    comm, comm_pipe = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
     tags = list(kept_tags(ex.post_tags, 3)[0])
     post, post_pipe = fit_tags(ex.post_docs, ex.post_tags, tags, params)
     return ex, comm, comm_pipe, post, post_pipe
@@ -71,7 +71,7 @@ def small_fit():
 
 def test_numpy_scores_equal_the_scikit_learn_pipeline(small_fit):
     ex, comm, comm_pipe, post, post_pipe = small_fit
-    docs = ex.comm_docs[:300]
+    docs = list(ex.comm_docs())[:300]
     np.testing.assert_allclose(comm.predict_proba(docs)[:, 0], comm_pipe.predict_proba(docs)[:, 1], atol=1e-10)
     np.testing.assert_allclose(post.predict_proba(ex.post_docs), post_pipe.predict_proba(ex.post_docs), atol=1e-10)
 

@@ -15,7 +15,7 @@ import random
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,9 +31,9 @@ from classifier.outlets import Outlets
 from classifier.parser import default_outlets
 from classifier.reading import read_inputs
 from classifier.segment import segment
-from classifier.tokenize import SPLIT_MODE, Tokenizer, Tokens
+from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
 from training.metrics import PRF, binary_prf, topk_micro
-from training.rules import has_marker, label_dump
+from training.rules import label_dump
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -68,12 +68,28 @@ class Corpus:
 
 @dataclass
 class Examples:
-    comm_docs: list[list[str]] = field(default_factory=list)
+    """Training examples. The commentary documents are many and large, so they are not kept: ``comm_docs()``
+    makes them again, in the order of ``comm_labels``, each time a model needs them."""
+
+    corpus: Corpus | None = None
+    # (dump index, block indices shown as they are, block indices shown again without markers)
+    comm_plan: list[tuple[int, list[int], list[int]]] = field(default_factory=list)
     comm_labels: list[int] = field(default_factory=list)
     sec_docs: list[list[str]] = field(default_factory=list)
     sec_tags: list[list[str]] = field(default_factory=list)
     post_docs: list[list[str]] = field(default_factory=list)
     post_tags: list[list[str]] = field(default_factory=list)
+
+    def comm_docs(self) -> Iterator[list[str]]:
+        assert self.corpus is not None
+        for i, shown, stripped in self.comm_plan:
+            dump, tokens = self.corpus.dumps[i], self.corpus.tokens[i]
+            text_k = [k for k, t in enumerate(tokens) if t is not None]
+            docs = dict(zip(text_k, commentary_docs(dump, tokens)))
+            yield from (docs[k] for k in shown)
+            if stripped:
+                bare = dict(zip(text_k, commentary_docs(dump, tokens, markers=False)))
+                yield from (bare[k] for k in stripped)
 
 
 @dataclass
@@ -102,9 +118,14 @@ def _no_progress(it: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
 
 # --- corpus ------------------------------------------------------------------------------------------------
 def load_corpus(
-    paths: Sequence[str], outlets: Outlets, tokenizer: Tokenizer, progress: Progress = _no_progress
+    paths: Sequence[str], outlets: Outlets, tokenizer: Tokenizer, progress: Progress = _no_progress,
+    keep_text: bool = True,
 ) -> Corpus:
-    """Read, parse, weakly label and tokenize every dump; unreadable files are listed, not fatal."""
+    """Read, parse, weakly label and tokenize every dump; unreadable files are listed, not fatal.
+
+    With keep_text=False the dumps keep their structure, labels and tokens but not their text (training needs
+    no more, and a large archive then fits in memory); ``dump_text`` reads a dump's text again.
+    """
     items = list(read_inputs(list(paths)))
     corpus = Corpus([], [])
     digest = hashlib.sha256()
@@ -117,29 +138,28 @@ def load_corpus(
         corpus.dumps.append(dump)
         corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
         digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
+        if not keep_text:
+            dump.text, dump.lines = "", []
+            for b in dump.blocks:
+                b.text = ""
     corpus.fingerprint = digest.hexdigest()
     return corpus
+
+
+def _marked(t: Tokens) -> bool:
+    return bool(t.emoji) or PIC_TOKEN in t.links
 
 
 def build_examples(
     corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True, min_margin: float = 0.5
 ) -> Examples:
-    ex = Examples()
+    ex = Examples(corpus)
     for i in indices:
         dump, tokens = corpus.dumps[i], corpus.tokens[i]
-        text_k = [k for k, b in enumerate(dump.blocks) if b.is_text]
-        sure = [corpus.confidence[i][k] >= min_margin for k in text_k]
-        labels = [int(dump.blocks[k].label == COMMENTARY) for k in text_k]
-        docs = commentary_docs(dump, tokens)
-        plain = commentary_docs(dump, tokens, markers=False) if marker_dropout else docs
-        for k, ok, y, doc, bare in zip(text_k, sure, labels, docs, plain):
-            if not ok:
-                continue
-            ex.comm_docs.append(doc)
-            ex.comm_labels.append(y)
-            if marker_dropout and has_marker(dump.blocks[k].text):
-                ex.comm_docs.append(bare)
-                ex.comm_labels.append(y)
+        shown = [k for k, t in enumerate(tokens) if t is not None and corpus.confidence[i][k] >= min_margin]
+        stripped = [k for k in shown if marker_dropout and _marked(tokens[k])]  # type: ignore[arg-type]
+        ex.comm_plan.append((i, shown, stripped))
+        ex.comm_labels += [int(dump.blocks[k].label == COMMENTARY) for k in shown + stripped]
         for s in dump.sections:
             if s.tag_line is not None and s.existing:
                 ex.sec_docs.append(topic_doc(tokens, s.block_indices))
@@ -148,6 +168,15 @@ def build_examples(
             ex.post_docs.append(topic_doc(tokens))
             ex.post_tags.append(_names(dump.post.existing))
     return ex
+
+
+def dump_text(dump: Dump) -> str:
+    """A dump's text, read again from its file when the corpus was loaded without text."""
+    if dump.text or not dump.path:
+        return dump.text
+    from classifier.reading import read_text
+
+    return read_text(dump.path)
 
 
 def _names(tags: Iterable[Any]) -> list[str]:
@@ -166,21 +195,20 @@ def make_vectorizer(max_features: int):
     return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_features=max_features, dtype=np.float64)
 
 
-def fit_commentary(docs: list[list[str]], labels: list[int], params: TrainParams):
-    """The commentary model, as (exported LinearTextModel, fitted scikit-learn pipeline)."""
+def fit_commentary(docs: Iterable[list[str]], labels: list[int], params: TrainParams):
+    """The commentary model, as (exported LinearTextModel, fitted scikit-learn pipeline).
+
+    ``docs`` may be a generator: the vectorizer reads it once, so the documents are never all in memory.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     if len(set(labels)) < 2:
         return None, None
-    pipe = Pipeline(
-        [
-            ("tfidf", make_vectorizer(params.max_features)),
-            ("clf", LogisticRegression(C=params.commentary_c, class_weight="balanced", max_iter=2000)),
-        ]
-    )
-    pipe.fit(docs, labels)
-    vec, clf = pipe.named_steps["tfidf"], pipe.named_steps["clf"]
+    vec = make_vectorizer(params.max_features)
+    clf = LogisticRegression(C=params.commentary_c, class_weight="balanced", max_iter=2000)
+    clf.fit(vec.fit_transform(docs), labels)
+    pipe = Pipeline([("tfidf", vec), ("clf", clf)])
     model = LinearTextModel(_terms(vec), vec.idf_.copy(), clf.coef_.copy(), clf.intercept_.copy(), [COMMENTARY])
     return model, pipe
 
@@ -227,7 +255,7 @@ def kept_tags(tag_lists: list[list[str]], minimum: int) -> tuple[dict[str, int],
 
 def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[str, int]], list[str]]:
     notes: list[str] = []
-    comm, _ = fit_commentary(ex.comm_docs, ex.comm_labels, params)
+    comm, _ = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
     if comm is None:
         only = "commentary" if ex.comm_labels and ex.comm_labels[0] else "wire"
         if not ex.comm_labels:
@@ -273,7 +301,7 @@ def score_model(model: Model, corpus: Corpus, indices: Sequence[int], k: int = 3
     sec_gold, sec_rank, post_gold, post_rank = [], [], [], []
     for i in indices:
         weak, tokens = corpus.dumps[i], corpus.tokens[i]
-        dump = pred.score(segment(weak.text, weak.path), tokens, top_k=k)
+        dump = pred.score(segment(dump_text(weak), weak.path), tokens, top_k=k)
         gold_c += [b.label == COMMENTARY for b in weak.blocks if b.is_text]
         pred_c += [b.label == COMMENTARY for b in dump.blocks if b.is_text]
         for s in dump.sections:
@@ -304,7 +332,7 @@ def train(
     outlets = outlets or default_outlets()
     started = time.perf_counter()
     sources = list(paths) if paths else [str(DEFAULT_CORPUS)]
-    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress)
+    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress, keep_text=False)
     if not corpus.dumps:
         raise TrainingError("no readable dump in " + ", ".join(sources) + _errors_suffix(corpus.errors))
     status("held-out scores")
