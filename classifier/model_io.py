@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +112,8 @@ def _save_part(d: Path, name: str, m: LinearTextModel) -> dict[str, Any]:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    import tempfile  # only saving needs it: keep it out of the tagging start-up
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

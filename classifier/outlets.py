@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from .patterns import has_emoji
 
+BUNDLED = Path(__file__).resolve().parent / "data" / "outlets.txt"
 ENV_VAR = "CLASSIFIER_OUTLETS"  # extra outlet files, separated by os.pathsep
 
 
@@ -24,8 +24,7 @@ class Outlets:
     def load(cls, extra: list[str | Path] | None = None) -> "Outlets":
         """The bundled list, plus the files in $CLASSIFIER_OUTLETS and ``extra``."""
         out = cls()
-        bundled = resources.files("classifier").joinpath("data/outlets.txt").read_text(encoding="utf-8")
-        out.add_text(bundled, "classifier/data/outlets.txt")
+        out.add_text(BUNDLED.read_text(encoding="utf-8"), "classifier/data/outlets.txt")
         env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
         for path in [*env, *(extra or [])]:
             try:

@@ -43,6 +43,7 @@ class Tokenizer:
     def __init__(self, mode: str = SPLIT_MODE) -> None:
         self.mode = mode
         self._tok = None
+        self._content_pos: frozenset[int] = frozenset()
 
     def _sudachi(self):
         if self._tok is None:
@@ -51,29 +52,43 @@ class Tokenizer:
             dictionary = Dictionary(dict="core")
             make = getattr(dictionary, "tokenizer", None) or dictionary.create  # tokenizer() since 0.6.9
             self._tok = make(mode=getattr(SplitMode, self.mode))
+            # Topic-bearing parts of speech as ids: an int lookup per token instead of a tuple of strings.
+            self._content_pos = frozenset(
+                i for i, pos in enumerate(_all_pos(dictionary))
+                if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
+            )
         return self._tok
 
     def tokenize(self, text: str) -> Tokens:
-        links = []
-        for m in URL_RE.finditer(text):
-            links.append(PIC_TOKEN if PIC_LINK_RE.fullmatch(m.group()) else URL_TOKEN)
-        rest = URL_RE.sub(" ", text)
+        links: tuple[str, ...] = ()
+        rest = text
+        if "http" in text or "www." in text or "pic.twitter" in text:  # most lines have no link at all
+            links = tuple(PIC_TOKEN if PIC_LINK_RE.fullmatch(m.group()) else URL_TOKEN for m in URL_RE.finditer(text))
+            rest = URL_RE.sub(" ", text)
         emoji = tuple(m.group() for m in EMOJI_CLUSTER_RE.finditer(rest))
         if emoji:
             rest = EMOJI_CLUSTER_RE.sub(" ", rest)
         words: list[str] = []
         content: list[str] = []
         tok = self._sudachi()
+        content_pos = self._content_pos
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
                 form = intern(m.normalized_form())  # one string per word form: large corpora fit in memory
-                if not form.strip():
+                if not form or form.isspace():
                     continue
                 words.append(form)
-                pos = m.part_of_speech()
-                if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1:
+                if m.part_of_speech_id() in content_pos:
                     content.append(form)
-        return Tokens(tuple(words), tuple(content), emoji, tuple(links))
+        return Tokens(tuple(words), tuple(content), emoji, links)
+
+
+def _all_pos(dictionary) -> list[tuple[str, ...]]:
+    """Every part of speech of the dictionary, by id (pos_of returns None past the last one)."""
+    out = []
+    while (pos := dictionary.pos_of(len(out))) is not None:
+        out.append(pos)
+    return out
 
 
 def _chunks(text: str) -> list[str]:
