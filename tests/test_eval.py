@@ -92,3 +92,30 @@ def test_eval_cli_json_and_bad_params():
     bad = subprocess.run([sys.executable, "-m", "classifier", "eval", str(CORPUS), "--model-params", "nope=1"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_fasttext_peer_reports_when_missing(monkeypatch):
+    import builtins
+
+    from training.peer_fasttext import fasttext_peer
+
+    real_import = builtins.__import__
+
+    def no_fasttext(name, *a, **k):
+        if name == "fasttext":
+            raise ImportError("No module named 'fasttext'")
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_fasttext)
+    out = fasttext_peer(None, [], None, [], None)
+    assert "not installed" in out["error"]
+
+
+def test_fasttext_peer_side_by_side_when_installed():
+    pytest.importorskip("fasttext", reason="fastText is an optional extra: pip install -e '.[peer]'")
+    from training.peer_fasttext import fasttext_peer
+
+    r = evaluate([str(CORPUS)], folds=2, peer=fasttext_peer)
+    assert r.peer["train_seconds"] > 0
+    assert set(r.to_dict()["tags"]["post"]["systems"]) == {"model", "most_frequent", "name_in_text", "fasttext"}
+    assert len(r.posts.systems["fasttext"]) == len(r.posts.gold)
