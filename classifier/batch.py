@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .reading import STDIN, Input, InputError, read_text
+from .reading import STDIN, Input, InputError, ReadOptions, read_text
 from .render import render
 
 
@@ -18,6 +18,7 @@ class TagJob:
     outlet_files: tuple[str, ...]
     fmt: str
     top_k: int
+    read: ReadOptions = ReadOptions()
 
 
 @dataclass
@@ -44,18 +45,18 @@ def tag_one(job: TagJob, path: str, text: str | None) -> Result:
     """Read (unless the text is given), tag and render one input; a bad input is a Result with an error."""
     if text is None:
         try:
-            text = read_text(path)
+            text = read_text(path, job.read)
         except InputError as e:
             return Result(path, error=str(e))
     dump = _predictor(job).tag(text, path, top_k=job.top_k)
     return Result(path, output=render(dump, job.fmt))
 
 
-def _task(item: Input) -> tuple[str, str | None, str | None]:
+def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | None]:
     """(path, text, error): standard input is read here, in the parent; files are read where they are tagged."""
     if item.error is None and item.path == STDIN:
         try:
-            return item.path, read_text(STDIN), None
+            return item.path, read_text(STDIN, options), None
         except InputError as e:
             return item.path, None, str(e)
     return item.path, item.text, item.error
@@ -63,7 +64,7 @@ def _task(item: Input) -> tuple[str, str | None, str | None]:
 
 def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
     """Results for every input, in order. Inputs that already failed (a missing path) pass through as errors."""
-    tasks = (_task(item) for item in items)
+    tasks = (_task(item, job.read) for item in items)
     if jobs <= 1:
         for path, text, error in tasks:
             yield Result(path, error=error) if error else tag_one(job, path, text)

@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .model_io import ModelError, default_model_dir
 from .outlets import OutletFileError, Outlets
-from .reading import expand, read_inputs
+from .reading import InputError, ReadOptions, check_encoding, expand, read_inputs
 from .render import FORMATS, Writer
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--outlets", action="append", metavar="FILE", default=[],
         help="extra news-outlet accounts ('@handle' or 'name: WORD' a line); may be repeated",
     )
+    common.add_argument("--encoding", metavar="NAME",
+                        help="force the input encoding (default: detect UTF-8, UTF-16 with BOM, Shift_JIS, EUC-JP)")
+    common.add_argument("--errors", choices=["strict", "replace"], default="strict",
+                        help="undecodable bytes: strict stops on that file (default), replace goes on with U+FFFD")
     common.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
     fmt = argparse.ArgumentParser(add_help=False)
@@ -133,10 +137,20 @@ def _outlets(args: argparse.Namespace) -> Outlets:
     return Outlets.load(args.outlets)
 
 
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    encoding = None
+    if args.encoding:
+        try:
+            encoding = check_encoding(args.encoding)
+        except InputError as e:
+            raise UsageError(str(e)) from None
+    return ReadOptions(encoding, args.errors)
+
+
 def _run_batch(args: argparse.Namespace, process: Any) -> int:
     failures: list[str] = []
     with Writer(sys.stdout, args.format) as w:
-        for item in read_inputs(args.paths):
+        for item in read_inputs(args.paths, _read_options(args)):
             if item.error is not None or item.text is None:
                 _err(item.error or f"{item.path}: unreadable")
                 failures.append(item.error or item.path)
@@ -172,7 +186,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     Predictor.load(args.model, _outlets(args))  # fail early, once, on a bad model or outlet file
-    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k)
+    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k, _read_options(args))
     items = expand(args.paths)
     failures: list[str] = []
     with Writer(sys.stdout, args.format) as w:
@@ -196,7 +210,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     model_dir = args.model or str(default_model_dir())
     show = not args.quiet and sys.stderr.isatty()
     try:
-        report = train(args.corpus or None, model_dir, params, _outlets(args), _progress(show), _status(show))
+        report = train(args.corpus or None, model_dir, params, _outlets(args), _progress(show), _status(show),
+                       _read_options(args))
     except TrainingError as e:
         raise UsageError(f"cannot train: {e}") from None
     print(format_report(report))
@@ -262,7 +277,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.peer == "fasttext":
         from training.peer_fasttext import fasttext_peer as peer
     try:
-        report = evaluate(args.corpus, args.test, args.folds, params, args.gold, _outlets(args), _progress(show), peer)
+        report = evaluate(args.corpus, args.test, args.folds, params, args.gold, _outlets(args), _progress(show), peer,
+                          _read_options(args))
     except EvalError as e:
         raise UsageError(f"cannot evaluate: {e}") from None
     if args.format == "json":

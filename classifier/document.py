@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .patterns import is_blank
+
 # Block kinds (what a line is) and labels (what it is worth to a reader).
 POST_TEXT, ATTRIBUTION, BODY, TAG, CHROME = "post_text", "attribution", "body", "tag", "chrome"
 KINDS = (POST_TEXT, ATTRIBUTION, BODY, TAG, CHROME)
@@ -26,7 +28,7 @@ class Line:
 
     @property
     def blank(self) -> bool:
-        return not self.text.strip()
+        return is_blank(self.text)
 
 
 @dataclass

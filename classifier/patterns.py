@@ -7,6 +7,15 @@ from __future__ import annotations
 import re
 
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+# Zero-width characters that scrapers leave at the edges of lines; they count as space there.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+EDGE = " \t\u3000\u00a0" + INVISIBLE
+_NO_INVISIBLE = str.maketrans("", "", INVISIBLE)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing visible: white space (NBSP and ideographic space included) and zero-width characters only."""
+    return not text.translate(_NO_INVISIBLE).strip()
 
 # Links. pic.twitter.com links are what an embedded X post leaves behind when it carries a picture.
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s\u3000「」『』（）()<>\"]+|pic\.twitter\.com/\w+", re.IGNORECASE)
@@ -20,11 +29,11 @@ LINK_ONLY_RE = re.compile(
 # dash, a horizontal bar, an en dash or hyphens; without a dash, a date must follow the handle.
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
 _DATE = rf"(?:{_MONTHS}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}})"
-ATTRIBUTION_RE = re.compile(
-    r"^\s*(?:[—―–]{1,2}|-{1,2})\s*(?P<name>.*?)\s*[(（]\s*@(?P<handle>\w{1,50})\s*[)）]\s*(?P<date>.*?)\s*$"
-)
+_LEAD = r"^[\s\u200b-\u200d\u2060\ufeff]*"  # white space and zero-width characters before the text
+_HANDLE = r"\s*[(（]\s*@(?P<handle>\w{1,50})\s*[)）]\s*"
+ATTRIBUTION_RE = re.compile(_LEAD + r"(?:[—―–]{1,2}|-{1,2})\s*(?P<name>.*?)" + _HANDLE + r"(?P<date>.*?)\s*$")
 ATTRIBUTION_NODASH_RE = re.compile(
-    rf"^\s*(?P<name>[^\s].*?)\s*[(（]\s*@(?P<handle>\w{{1,50}})\s*[)）]\s*(?P<date>{_DATE}.*?)\s*$"
+    _LEAD + r"(?P<name>[^\s\u200b-\u200d\u2060\ufeff].*?)" + _HANDLE + rf"(?P<date>{_DATE}.*?)\s*$"
 )
 
 # Emoji: pictographs, flags (regional indicator pairs), and the dingbats and symbols used as markers.

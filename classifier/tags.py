@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .document import Tag
+from .patterns import EDGE
 
 HASH = "#＃"
 _NAME_STOP = set("(（「『#＃") | {" ", "\t", "\u3000"}
@@ -25,7 +26,7 @@ _ALL_DIGITS = re.compile(r"^\d+$")
 
 def is_tag_line(text: str) -> bool:
     """Does this line start with a well-formed tag? (Whether it is an embedded post is decided elsewhere.)"""
-    s = text.lstrip(" \t\u3000\ufeff")
+    s = text.lstrip(EDGE)
     if not s or s[0] not in HASH:
         return False
     name = _read_name(s, 1)
@@ -34,7 +35,7 @@ def is_tag_line(text: str) -> bool:
 
 def parse_tag_line(text: str) -> list[Tag]:
     """All tags of a tag line, in order. Text before the first ``#`` is ignored (is_tag_line says there is none)."""
-    s = text.strip(" \t\u3000\ufeff")
+    s = text.strip(EDGE)
     tags: list[Tag] = []
     i = s.find("#") if "#" in s else s.find("＃")
     while 0 <= i < len(s) and s[i] in HASH:

@@ -65,7 +65,7 @@ def test_bad_inputs_in_a_batch_are_listed_and_the_rest_still_runs(tmp_path):
     assert len(out.stdout.splitlines()) == 1
     assert "missing.txt: no such file or directory" in out.stderr
     assert "bin.txt: looks like a binary file" in out.stderr
-    assert "latin.txt: not valid UTF-8 at byte offset 3" in out.stderr
+    assert "latin.txt: not valid UTF-8, Shift_JIS or EUC-JP (under UTF-8, byte 0xe9 at byte offset 3" in out.stderr
     assert "3 input(s) failed" in out.stderr
     assert "Traceback" not in out.stderr
 
@@ -100,7 +100,7 @@ def test_usage_errors_exit_2():
     assert out.returncode == 2 and "--holdout" in out.stderr
 
 
-@pytest.mark.parametrize("corpus_text, message", [("", "no text"), ("#A\n#B\n", "no text")])
+@pytest.mark.parametrize("corpus_text, message", [("", "empty file"), ("#A\n#B\n", "no text")])
 def test_train_on_a_useless_corpus_fails_clearly(tmp_path, corpus_text, message):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.txt").write_text(corpus_text, encoding="utf-8")

@@ -24,6 +24,7 @@ from classifier.outlets import Outlets
 from classifier.parser import default_outlets
 from classifier.patterns import EMOJI_CLUSTER_RE, PIC_LINK_RE, attribution
 from classifier.predictor import Predictor
+from classifier.reading import ReadOptions
 from classifier.render import pad
 from classifier.segment import segment
 from classifier.tokenize import Tokenizer
@@ -185,16 +186,17 @@ def evaluate(
     outlets: Outlets | None = None,
     progress: Progress = lambda it, desc, total: it,
     peer: Callable[..., dict[str, Any]] | None = None,
+    read: ReadOptions = ReadOptions(),
 ) -> EvalReport:
     params = params or TrainParams()
     outlets = outlets or default_outlets()
     tok = Tokenizer(params.split_mode)
     t0 = time.perf_counter()
-    train_corpus = load_corpus(list(corpus_paths), outlets, tok, progress)
+    train_corpus = load_corpus(list(corpus_paths), outlets, tok, progress, read=read)
     if not train_corpus.dumps:
         raise EvalError("no readable dump in " + ", ".join(corpus_paths))
     if test_paths:
-        test_corpus = load_corpus(list(test_paths), outlets, tok, progress)
+        test_corpus = load_corpus(list(test_paths), outlets, tok, progress, read=read)
         if not test_corpus.dumps:
             raise EvalError("no readable dump in " + ", ".join(test_paths))
         splits = [(list(range(len(train_corpus.dumps))), list(range(len(test_corpus.dumps))))]

@@ -29,7 +29,7 @@ from classifier.linear import LinearTextModel
 from classifier.model_io import DEFAULT_THRESHOLDS, Model, library_versions, save_model
 from classifier.outlets import Outlets
 from classifier.parser import default_outlets
-from classifier.reading import read_inputs
+from classifier.reading import ReadOptions, read_inputs
 from classifier.segment import segment
 from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
 from training.metrics import PRF, binary_prf, topk_micro
@@ -119,14 +119,14 @@ def _no_progress(it: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
 # --- corpus ------------------------------------------------------------------------------------------------
 def load_corpus(
     paths: Sequence[str], outlets: Outlets, tokenizer: Tokenizer, progress: Progress = _no_progress,
-    keep_text: bool = True,
+    keep_text: bool = True, read: ReadOptions = ReadOptions(),
 ) -> Corpus:
     """Read, parse, weakly label and tokenize every dump; unreadable files are listed, not fatal.
 
     With keep_text=False the dumps keep their structure, labels and tokens but not their text (training needs
     no more, and a large archive then fits in memory); ``dump_text`` reads a dump's text again.
     """
-    items = list(read_inputs(list(paths)))
+    items = list(read_inputs(list(paths), read))
     corpus = Corpus([], [])
     digest = hashlib.sha256()
     for item in progress(items, "reading corpus", len(items)):
@@ -176,7 +176,7 @@ def dump_text(dump: Dump) -> str:
         return dump.text
     from classifier.reading import read_text
 
-    return read_text(dump.path)
+    return read_text(dump.path, ReadOptions(errors="replace"))
 
 
 def _names(tags: Iterable[Any]) -> list[str]:
@@ -327,12 +327,13 @@ def train(
     outlets: Outlets | None = None,
     progress: Progress = _no_progress,
     status: Callable[[str], None] = lambda s: None,
+    read: ReadOptions = ReadOptions(),
 ) -> TrainReport:
     params = params or TrainParams()
     outlets = outlets or default_outlets()
     started = time.perf_counter()
     sources = list(paths) if paths else [str(DEFAULT_CORPUS)]
-    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress, keep_text=False)
+    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress, keep_text=False, read=read)
     if not corpus.dumps:
         raise TrainingError("no readable dump in " + ", ".join(sources) + _errors_suffix(corpus.errors))
     status("held-out scores")

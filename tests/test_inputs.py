@@ -1,0 +1,182 @@
+"""Hardening of the input side: encodings, odd characters, bad files, exit codes (issue 4, items 1 and 2)."""
+from __future__ import annotations
+
+import codecs
+import os
+import subprocess
+import sys
+
+import pytest
+
+from classifier import parse
+from classifier.patterns import EMOJI_CLUSTER_RE
+from classifier.reading import InputError, ReadOptions, decode, detect_encoding, looks_binary, read_text
+
+from .conftest import FIXTURES, ROOT, read
+from .test_parse import assert_tiles
+
+TEXT = read(FIXTURES / "traps.txt")
+# What a Shift_JIS or EUC-JP dump can hold: no emoji, and the horizontal bar for the attribution dash.
+JIS_TEXT = EMOJI_CLUSTER_RE.sub("", TEXT).replace("\u2014", "\u2015")
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, cwd=ROOT, input=stdin)
+
+
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),  # with its BOM
+        (JIS_TEXT.encode("cp932"), "cp932"),
+        (JIS_TEXT.encode("euc_jp"), "euc_jp"),
+    ],
+)
+def test_encodings_are_detected(data, encoding):
+    assert detect_encoding(data) == encoding
+    assert decode(data, "x") in (TEXT, JIS_TEXT)
+
+
+def test_a_shift_jis_dump_parses_like_its_utf8_original():
+    a, b = parse(JIS_TEXT), parse(decode(JIS_TEXT.encode("cp932"), "x"))
+    assert a.to_dict() == b.to_dict()
+    assert [t.name for t in b.post.existing] == ["NATOexpansion", "反ロシア", "対中露戦"]
+
+
+def test_short_shift_jis_and_euc_jp_are_told_apart():
+    for line in ("北朝鮮の兵士が到着した。", "ロシア", "外相は「支援を続ける」と述べた。"):
+        assert decode(line.encode("cp932"), "x") == line
+        assert decode(line.encode("euc_jp"), "x") == line
+
+
+def test_encoding_can_be_forced_and_undecodable_bytes_name_the_offset():
+    data = JIS_TEXT.encode("euc_jp")
+    assert decode(data, "x", ReadOptions("euc_jp")) == JIS_TEXT
+    first_jis_byte = next(i for i, b in enumerate(data) if b >= 0x80)
+    with pytest.raises(InputError, match=rf"x: not valid UTF-8 at byte offset {first_jis_byte} "):
+        decode(data, "x", ReadOptions("utf-8"))
+    broken = TEXT.encode("utf-8")[:100] + b"\xff\xfe\xfd" + TEXT.encode("utf-8")[100:]
+    with pytest.raises(InputError, match=r"byte 0xff at byte offset 100"):
+        decode(broken, "x")
+    replaced = decode(broken, "x", ReadOptions(errors="replace"))
+    assert "\ufffd" in replaced and replaced.endswith(TEXT[-20:])
+
+
+def test_cli_encoding_options(tmp_path):
+    f = tmp_path / "sjis.txt"
+    f.write_bytes(JIS_TEXT.encode("cp932"))
+    out = run("parse", str(f), "--format", "jsonl")
+    assert out.returncode == 0 and b'"NATOexpansion"' in out.stdout
+    forced = run("parse", str(f), "--encoding", "utf-8")
+    assert forced.returncode == 2 and b"not valid UTF-8 at byte offset" in forced.stderr
+    bad = run("parse", str(f), "--encoding", "klingon")
+    assert bad.returncode == 2 and b"unknown encoding 'klingon'" in bad.stderr
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"\xff" + TEXT.encode("utf-8"))
+    assert run("parse", str(broken)).returncode == 2
+    assert run("parse", str(broken), "--errors", "replace").returncode == 0
+
+
+def test_line_breaks_nul_zero_width_and_nbsp():
+    text = "\u200b#NATOexpansion\r\n\u00a0\r\nこれは本文\x00です。\r\u200b\u200b\n— NHKニュース\u00a0(@nhk_news) May 1, 2025\n#反ロシア"
+    d = parse(text)
+    assert_tiles(d)
+    lines = {ln.number: ln for ln in d.lines}
+    assert lines[2].blank and lines[4].blank  # NBSP alone, zero-width spaces alone
+    kinds = {b.start_line: b.kind for b in d.blocks}
+    assert kinds[1] == "tag"  # a zero-width space before "#" does not hide a tag
+    assert kinds[3] == "post_text" and kinds[5] == "attribution"  # NBSP inside an attribution
+    assert [t.name for t in d.post.existing] == ["反ロシア"]
+
+
+def test_full_width_hash_starts_a_tag():
+    d = parse("政府は1日、会合を開いたと発表した。\n＃全角タグ（メモ）\n本文の続き。\n")
+    assert d.sections[0].existing[0].name == "全角タグ" and d.sections[0].existing[0].note == "メモ"
+
+
+def test_a_line_of_a_megabyte(predictor):
+    long_line = "ロシアは声明を発表した。" * 90_000  # about 1 M characters, 3 MB
+    text = "見出し https://t.co/AAAAAAAAAA\n— NHKニュース (@nhk_news) May 1, 2025\n" + long_line + "\n#NATOexpansion\n"
+    d = predictor.tag(text)
+    assert_tiles(d)
+    assert d.blocks[2].end - d.blocks[2].start == len(long_line)
+    assert d.blocks[2].label == "wire"
+
+
+def test_pathological_nesting_does_not_hang():
+    import time
+
+    t0 = time.perf_counter()
+    d = parse("「" * 20_000 + "」" * 20_000 + "\n" + "(" * 5000 + "\n#A" + "(" * 5000 + "\n")
+    assert_tiles(d)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_binary_files_are_refused_but_a_stray_nul_is_text():
+    assert looks_binary(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    assert looks_binary(b"\x80\x04\x95" + b"\x00" * 50)  # a pickle
+    assert not looks_binary(TEXT.encode("utf-8")[:500] + b"\x00" + TEXT.encode("utf-8")[500:])
+    assert not looks_binary(TEXT.encode("utf-16"))
+
+
+def test_empty_and_blank_files_are_input_errors(tmp_path):
+    for name, data in (("empty.txt", b""), ("blank.txt", b"\n \n\t\n")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(InputError, match=f"{name}: empty file"):
+            read_text(str(tmp_path / name))
+
+
+def test_bad_paths_exit_2_with_a_message_and_the_batch_goes_on(tmp_path):
+    loop = tmp_path / "loop.txt"
+    os.symlink(loop, loop)
+    (tmp_path / "sub").mkdir()
+    os.symlink(tmp_path / "sub", tmp_path / "sub" / "back")  # a directory loop inside a corpus
+    (tmp_path / "sub" / "a.txt").write_text(TEXT, encoding="utf-8")
+    empty_dir = tmp_path / "nothing"
+    empty_dir.mkdir()
+    out = run("parse", str(loop), str(tmp_path / "sub"), str(empty_dir), str(tmp_path / "missing"),
+              "--format", "jsonl")
+    err = out.stderr.decode()
+    assert out.returncode == 2
+    assert len(out.stdout.splitlines()) == 1  # a.txt, once: the loop back up the tree is not followed
+    assert "loop.txt: too many levels of symbolic links" in err
+    assert "nothing: directory has no .txt files" in err
+    assert "missing: no such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_file_is_reported_in_process(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    from classifier.cli import main
+
+    target = tmp_path / "secret.txt"
+    target.write_text(TEXT, encoding="utf-8")
+    real = Path.read_bytes
+
+    def denied(self):
+        if self.name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert main(["parse", str(target), str(FIXTURES / "traps.txt"), "--format", "jsonl"]) == 2
+    cap = capsys.readouterr()
+    assert "secret.txt: cannot read: Permission denied" in cap.err
+    assert len(cap.out.splitlines()) == 1
+
+
+def test_internal_errors_exit_1_without_traceback_unless_debug(monkeypatch, capsys):
+    from classifier import cli
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr("classifier.parser.segment", boom)
+    assert cli.main(["parse", str(FIXTURES / "traps.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: simulated bug" in err and "Traceback" not in err
+    assert cli.main(["parse", str(FIXTURES / "traps.txt"), "--debug"]) == 1
+    assert "Traceback" in capsys.readouterr().err
