@@ -41,6 +41,12 @@ def test_each_rule(fn, v, vote):
     assert fn(v) == vote
 
 
+def test_unquoted_empties_nested_quotes():
+    assert R.unquoted("外相は「米国は『敵』だ」と述べた。") == "外相は〈〉と述べた。"
+    assert R.asserts("外相は「米国は『敵』だ」と述べた。") is False
+    assert R.asserts("「米国は『敵』だ」と言うのは茶番だ。") is True
+
+
 def test_combination_weights_and_conflict():
     v = view("平文の段落に過ぎない。", source="nhk_news", outlet=True)
     verdict = R.combine(v)

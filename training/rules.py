@@ -79,11 +79,16 @@ def reports(text: str) -> bool:
     return WIRE_LEAD_RE.search(text) is not None or REPORTING_RE.search(text) is not None
 
 
+MAX_QUOTE_DEPTH = 8  # real quotes nest two or three deep; a scraped page full of brackets must not stall us
+
+
 def unquoted(text: str) -> str:
-    """The text with every quotation emptied, innermost first."""
-    prev = None
-    while prev != text:
-        prev, text = text, QUOTE_RE.sub("「」", text)
+    """The text with every quotation emptied, innermost first: "外相は「米国は『敵』だ」と述べた" -> "外相は〈〉と述べた"."""
+    for _ in range(MAX_QUOTE_DEPTH):
+        emptied = QUOTE_RE.sub("〈〉", text)
+        if emptied == text:
+            break
+        text = emptied
     return text
 
 
