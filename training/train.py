@@ -72,6 +72,9 @@ class Examples:
     makes them again, in the order of ``comm_labels``, each time a model needs them."""
 
     corpus: Corpus | None = None
+    indices: list[int] = field(default_factory=list)
+    marker_dropout: bool = True
+    min_margin: float = 0.5
     # (dump index, block indices shown as they are, block indices shown again without markers)
     comm_plan: list[tuple[int, list[int], list[int]]] = field(default_factory=list)
     comm_labels: list[int] = field(default_factory=list)
@@ -153,7 +156,8 @@ def _marked(t: Tokens) -> bool:
 def build_examples(
     corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True, min_margin: float = 0.5
 ) -> Examples:
-    ex = Examples(corpus)
+    indices = list(indices)
+    ex = Examples(corpus, indices, marker_dropout, min_margin)
     for i in indices:
         dump, tokens = corpus.dumps[i], corpus.tokens[i]
         shown = [k for k, t in enumerate(tokens) if t is not None and corpus.confidence[i][k] >= min_margin]
@@ -255,21 +259,32 @@ def kept_tags(tag_lists: list[list[str]], minimum: int) -> tuple[dict[str, int],
 
 def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[str, int]], list[str]]:
     notes: list[str] = []
+    if len(set(ex.comm_labels)) < 2 and ex.min_margin > 0 and ex.corpus is not None:
+        # The confident weak labels have one class only: learn from every block's weak label instead.
+        relaxed = build_examples(ex.corpus, ex.indices, ex.marker_dropout, min_margin=0.0)
+        if len(set(relaxed.comm_labels)) == 2:
+            notes.append("the rules were sure of one label only: the commentary model learned from all weak labels")
+        ex.comm_plan, ex.comm_labels = relaxed.comm_plan, relaxed.comm_labels
     comm, _ = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
     if comm is None:
-        only = "commentary" if ex.comm_labels and ex.comm_labels[0] else "wire"
         if not ex.comm_labels:
             raise TrainingError("the corpus has no text blocks to learn from")
-        notes.append(f"every text block is {only}: the commentary model predicts {only} for everything")
+        only = "commentary" if ex.comm_labels[0] else "wire"
+        notes.append(f"every text block is {only} by the rules: the commentary model says {only} for everything "
+                     "(the rules still decide each line)")
         comm = _constant_commentary(bool(ex.comm_labels[0]))
     sec_kept, sec_dropped = kept_tags(ex.sec_tags, params.min_tag_examples)
     post_kept, post_dropped = kept_tags(ex.post_tags, params.min_tag_examples)
     section, _ = fit_tags(ex.sec_docs, ex.sec_tags, list(sec_kept), params)
     post, _ = fit_tags(ex.post_docs, ex.post_tags, list(post_kept), params)
-    if section is None:
-        notes.append("no section tag has enough examples: no section suggestions")
-    if post is None:
-        notes.append("no post tag has enough examples: no post suggestions")
+    for level, model, kept, n in (("section", section, sec_kept, len(ex.sec_docs)),
+                                  ("post", post, post_kept, len(ex.post_docs))):
+        if model is None:
+            notes.append(f"no {level} tag has enough examples (--min-examples {params.min_tag_examples}): "
+                         f"no {level} suggestions")
+        for tag, count in kept.items():
+            if count == n:
+                notes.append(f"{level} tag {tag} is on every {level}: it will always be suggested first")
     tags = {"section": sec_kept, "post": post_kept, "left_out": {"section": sec_dropped, "post": post_dropped}}
     return Model(comm, section, post, {"tags": tags}), tags["left_out"], notes
 
