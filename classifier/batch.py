@@ -19,6 +19,7 @@ class TagJob:
     fmt: str
     top_k: int
     read: ReadOptions = ReadOptions()
+    any_dictionary: bool = False
 
 
 @dataclass
@@ -37,7 +38,7 @@ def _predictor(job: TagJob):
         from .outlets import Outlets
         from .predictor import Predictor
 
-        _PREDICTORS[key] = Predictor.load(job.model_dir, Outlets.load(list(job.outlet_files)))
+        _PREDICTORS[key] = Predictor.load(job.model_dir, Outlets.load(list(job.outlet_files)), job.any_dictionary)
     return _PREDICTORS[key]
 
 

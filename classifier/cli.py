@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("paths", nargs="+", metavar="PATH", help=inputs_help)
     tg.add_argument("--model", metavar="DIR", default=None, help=f"model directory (default: {_dflt()})")
     tg.add_argument("--top-k", type=int, default=5, metavar="N", help="suggestions per section and post (default 5)")
+    tg.add_argument("--any-dictionary", action="store_true",
+                    help="use a model trained with another sudachidict-core version (its tokens may differ)")
     tg.add_argument("--jobs", type=int, default=1, metavar="N",
                     help="tag in N worker processes (joblib); output keeps the input order (default 1)")
     return p
@@ -185,8 +187,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
         raise UsageError("--top-k must be 0 or more")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    Predictor.load(args.model, _outlets(args))  # fail early, once, on a bad model or outlet file
-    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k, _read_options(args))
+    Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, once, on a bad model
+    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k, _read_options(args), args.any_dictionary)
     items = expand(args.paths)
     failures: list[str] = []
     with Writer(sys.stdout, args.format) as w:

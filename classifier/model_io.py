@@ -144,9 +144,13 @@ def _remove_unreferenced(d: Path, meta: dict[str, Any]) -> None:
 
 
 # --- loading -----------------------------------------------------------------------------------------------
-def load_model(directory: str | Path | None = None) -> Model:
+def load_model(directory: str | Path | None = None, any_dictionary: bool = False) -> Model:
+    """Load and check a model directory. A model trained with another sudachidict-core is refused unless
+    ``any_dictionary``: its vocabulary was made of that dictionary's words, which this one may split otherwise."""
     d = Path(directory) if directory is not None else default_model_dir()
     meta = _read_meta(d)
+    if not any_dictionary:
+        _check_dictionary(d, meta)
     parts = {name: _load_part(d, name, meta["models"].get(name)) for name in PARTS}
     if parts["commentary"] is None:
         raise ModelError(f"{d}: the model has no commentary part")
@@ -179,7 +183,25 @@ def _read_meta(d: Path) -> dict[str, Any]:
         )
     if not isinstance(meta.get("models"), dict):
         raise ModelError(f"{path}: the model lists no models")
+    for key in ("versions", "thresholds", "tags", "tokenizer"):
+        if not isinstance(meta.get(key, {}), dict):
+            raise ModelError(f"{path}: '{key}' should be an object")
+    bad = [k for k, v in meta.get("thresholds", {}).items() if isinstance(v, bool) or not isinstance(v, (int, float))]
+    if bad:
+        raise ModelError(f"{path}: thresholds {', '.join(bad)} should be numbers")
     return meta
+
+
+def _check_dictionary(d: Path, meta: dict[str, Any]) -> None:
+    from .tokenize import dictionary_version
+
+    trained = meta.get("versions", {}).get("sudachidict-core")
+    here = dictionary_version()
+    if trained and trained != "unknown" and trained != here:
+        raise ModelError(
+            f"{d}: the model was trained with sudachidict-core {trained}, this machine has {here}; retrain it, "
+            f"install sudachidict-core=={trained}, or pass --any-dictionary to use it anyway"
+        )
 
 
 def _load_part(d: Path, name: str, spec: dict[str, Any] | None) -> LinearTextModel | None:
@@ -191,8 +213,8 @@ def _load_part(d: Path, name: str, spec: dict[str, Any] | None) -> LinearTextMod
         m = LinearTextModel(
             terms, arrays["idf"], arrays["coef"], arrays["intercept"], classes, bool(spec.get("sublinear_tf", True))
         )
-    except (KeyError, TypeError) as e:
-        raise ModelError(f"{d / MODEL_FILE}: the {name} model is incomplete ({e})") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise ModelError(f"{d / MODEL_FILE}: the {name} model is incomplete or malformed ({e})") from None
     if m.idf.shape != (len(terms),) or m.coef.shape != (len(classes), len(terms)) or m.intercept.shape != (
         len(classes),
     ):

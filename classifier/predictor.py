@@ -34,9 +34,10 @@ class Predictor:
         self.tokenizer = tokenizer
 
     @classmethod
-    def load(cls, path: str | Path | None = None, outlets: Outlets | None = None) -> "Predictor":
+    def load(cls, path: str | Path | None = None, outlets: Outlets | None = None, any_dictionary: bool = False
+             ) -> "Predictor":
         """Load a model directory (default: models/default). Raises ModelError with a clear message."""
-        return cls(load_model(path), outlets)
+        return cls(load_model(path, any_dictionary), outlets)
 
     def _outlets(self) -> Outlets:
         return self.outlets or default_outlets()

@@ -13,6 +13,7 @@ Choices, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from sys import intern
 
 from .patterns import EMOJI_CLUSTER_RE, PIC_LINK_RE, URL_RE
@@ -81,6 +82,18 @@ class Tokenizer:
                 if m.part_of_speech_id() in content_pos:
                     content.append(form)
         return Tokens(tuple(words), tuple(content), emoji, links)
+
+
+def dictionary_version() -> str:
+    """The installed sudachidict-core version, from its dist-info directory (importlib.metadata is slower)."""
+    import sudachidict_core
+
+    site = Path(sudachidict_core.__file__).resolve().parent.parent
+    for info in site.glob("sudachidict_core-*.dist-info"):
+        return info.name.removeprefix("sudachidict_core-").removesuffix(".dist-info")
+    from importlib.metadata import version
+
+    return version("sudachidict-core")
 
 
 def _all_pos(dictionary) -> list[tuple[str, ...]]:
