@@ -6,10 +6,11 @@ the model once and keeps it for every dump it is given.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .reading import STDIN, Input, InputError, ReadOptions, read_text
 from .render import render
+from .stream import dumps_in_parts, should_stream
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,13 @@ class TagJob:
     top_k: int
     read: ReadOptions = ReadOptions()
     any_dictionary: bool = False
+    parse_only: bool = False  # `classifier parse`: rules only, no model
 
 
 @dataclass
 class Result:
     path: str
-    output: str | None = None
+    outputs: list[str] = field(default_factory=list)  # one rendered dump, or one per part of a long file
     error: str | None = None
 
 
@@ -33,24 +35,35 @@ _PREDICTORS: dict[tuple[str | None, tuple[str, ...]], object] = {}
 
 
 def _predictor(job: TagJob):
-    key = (job.model_dir, job.outlet_files)
+    key = (None if job.parse_only else job.model_dir, job.outlet_files)
     if key not in _PREDICTORS:
+        from .model_io import load_model
         from .outlets import Outlets
         from .predictor import Predictor
 
-        _PREDICTORS[key] = Predictor.load(job.model_dir, Outlets.load(list(job.outlet_files)), job.any_dictionary)
+        model = None if job.parse_only else load_model(job.model_dir, job.any_dictionary)
+        _PREDICTORS[key] = Predictor(model, Outlets.load(list(job.outlet_files)))  # type: ignore[arg-type]
     return _PREDICTORS[key]
 
 
 def tag_one(job: TagJob, path: str, text: str | None) -> Result:
-    """Read (unless the text is given), tag and render one input; a bad input is a Result with an error."""
-    if text is None:
-        try:
+    """Read (unless the text is given), tag or parse, and render one input; a bad input is a Result with an
+    error. Files above stream.STREAM_BYTES are read and processed in parts, in bounded memory."""
+    predictor = _predictor(job)
+    if job.parse_only:
+        def process(t, p, final=True, tagged=False):
+            return predictor.parse(t, p, final, tagged)
+    else:
+        def process(t, p, final=True, tagged=False):
+            return predictor.tag(t, p, job.top_k, final, tagged)
+    try:
+        if text is None and should_stream(path):
+            return Result(path, [render(d, job.fmt) for d in dumps_in_parts(path, job.read, process)])
+        if text is None:
             text = read_text(path, job.read)
-        except InputError as e:
-            return Result(path, error=str(e))
-    dump = _predictor(job).tag(text, path, top_k=job.top_k)
-    return Result(path, output=render(dump, job.fmt))
+    except InputError as e:
+        return Result(path, error=str(e))
+    return Result(path, [render(process(text, path), job.fmt)])
 
 
 def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | None]:

@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .model_io import ModelError, default_model_dir
 from .outlets import OutletFileError, Outlets
-from .reading import InputError, ReadOptions, check_encoding, expand, read_inputs
+from .reading import InputError, ReadOptions, check_encoding, expand
 from .render import FORMATS, Writer
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -149,18 +149,6 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
     return ReadOptions(encoding, args.errors)
 
 
-def _run_batch(args: argparse.Namespace, process: Any) -> int:
-    failures: list[str] = []
-    with Writer(sys.stdout, args.format) as w:
-        for item in read_inputs(args.paths, _read_options(args)):
-            if item.error is not None or item.text is None:
-                _err(item.error or f"{item.path}: unreadable")
-                failures.append(item.error or item.path)
-                continue
-            w.write(process(item.text, item.path))
-    return _finish(failures)
-
-
 def _finish(failures: Iterable[str]) -> int:
     failures = list(failures)
     if failures:
@@ -172,32 +160,40 @@ def _finish(failures: Iterable[str]) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from .parser import parse
-
-    outlets = _outlets(args)
-    return _run_batch(args, lambda text, path: parse(text, path, outlets))
+    _outlets(args)  # fail early, once, on a bad outlet file
+    return _run_jobs(args, _job(args, parse_only=True), jobs=1)
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from .predictor import Predictor
-
-    from .batch import TagJob, run
 
     if args.top_k < 0:
         raise UsageError("--top-k must be 0 or more")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, once, on a bad model
-    job = TagJob(args.model, tuple(args.outlets), args.format, args.top_k, _read_options(args), args.any_dictionary)
-    items = expand(args.paths)
+    return _run_jobs(args, _job(args, parse_only=False), args.jobs)
+
+
+def _job(args: argparse.Namespace, parse_only: bool):
+    from .batch import TagJob
+
+    return TagJob(getattr(args, "model", None), tuple(args.outlets), args.format, getattr(args, "top_k", 0),
+                  _read_options(args), getattr(args, "any_dictionary", False), parse_only)
+
+
+def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
+    """Process every input, write each result as it comes (in input order), list the failures at the end."""
+    from .batch import run
+
     failures: list[str] = []
     with Writer(sys.stdout, args.format) as w:
-        for result in run(job, items, args.jobs):
+        for result in run(job, expand(args.paths), jobs):
             if result.error is not None:
                 _err(result.error)
                 failures.append(result.error)
-            else:
-                w.write_rendered(result.output or "")
+            for output in result.outputs:
+                w.write_rendered(output)
     return _finish(failures)
 
 

@@ -131,14 +131,50 @@ class Dump:
     post: Post
     path: str | None = None
     scored: bool = False  # True once a model has scored it (tag), False after parse alone
+    # A part of a long file (classifier.stream): where it starts in the file. Lines and offsets inside the
+    # Dump are the part's own; to_dict() adds these, so the JSON always points into the whole file.
+    line_base: int = 0
+    char_base: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "path": self.path,
             "blocks": [b.to_dict(self.scored) for b in self.blocks],
             "sections": [s.to_dict(self.scored) for s in self.sections],
             "post": self.post.to_dict(self.scored),
         }
+        if self.line_base or self.char_base:
+            _shift(d, self.line_base, self.char_base)
+        return d
+
+    def validate(self) -> None:
+        """Raise ValueError at the first broken invariant: blocks tile the non-empty lines in order, offsets agree
+        with the lines and the text, sections and tags point at real lines."""
+        seen: list[int] = []
+        last = 0
+        for b in self.blocks:
+            if not (1 <= b.start_line <= b.end_line <= len(self.lines)) or b.start_line <= last:
+                raise ValueError(f"block {b.kind} {b.start_line}-{b.end_line} is out of order or out of range")
+            if b.start != self.lines[b.start_line - 1].start or b.end != self.lines[b.end_line - 1].end:
+                raise ValueError(f"block {b.start_line}-{b.end_line}: offsets disagree with its lines")
+            if b.kind not in KINDS or b.label not in LABELS:
+                raise ValueError(f"block {b.start_line}: unknown kind {b.kind!r} or label {b.label!r}")
+            seen += [n for n in range(b.start_line, b.end_line + 1) if not self.lines[n - 1].blank]
+            last = b.end_line
+        filled = [ln.number for ln in self.lines if not ln.blank]
+        if seen != filled:
+            raise ValueError(f"blocks do not tile the non-empty lines (missing {sorted(set(filled) - set(seen))[:5]})")
+        for ln in self.lines:
+            if self.text[ln.start : ln.end] != ln.text:
+                raise ValueError(f"line {ln.number}: offsets disagree with the text")
+        for s in self.sections:
+            if not (1 <= s.start_line <= s.end_line <= len(self.lines)):
+                raise ValueError(f"section {s.start_line}-{s.end_line} is out of range")
+            if s.tag_line is not None and not s.end_line < s.tag_line <= len(self.lines):
+                raise ValueError(f"section {s.start_line}-{s.end_line}: tag line {s.tag_line} is not after it")
+        for score in (b.commentary_score for b in self.blocks if b.commentary_score is not None):
+            if not 0.0 <= score <= 1.0:
+                raise ValueError(f"commentary score {score} outside 0..1")
 
     def line_labels(self) -> dict[int, str]:
         """The label of every non-empty line, by 1-based line number."""
@@ -151,3 +187,16 @@ class Dump:
 
     def section_blocks(self, section: Section) -> list[Block]:
         return [self.blocks[i] for i in section.block_indices]
+
+
+def _shift(d: dict[str, Any], lines: int, chars: int) -> None:
+    for b in d["blocks"]:
+        b["start_line"] += lines
+        b["end_line"] += lines
+        b["start"] += chars
+        b["end"] += chars
+    for s in d["sections"]:
+        s["start_line"] += lines
+        s["end_line"] += lines
+        if s["tag_line"] is not None:
+            s["tag_line"] += lines

@@ -17,8 +17,10 @@ def default_outlets() -> Outlets:
     return _default_outlets
 
 
-def parse(text: str, path: str | None = None, outlets: Outlets | None = None) -> Dump:
-    """Blocks, sections and post tags of one decoded dump, each text block labeled by the rules."""
-    dump = segment(text, path)
+def parse(text: str, path: str | None = None, outlets: Outlets | None = None, final: bool = True,
+          tagged: bool = False) -> Dump:
+    """Blocks, sections and post tags of one decoded dump, each text block labeled by the rules.
+    (final and tagged are for parts of a long file: see segment().)"""
+    dump = segment(text, path, final, tagged)
     label_dump(dump, outlets or default_outlets())
     return dump

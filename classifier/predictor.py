@@ -48,15 +48,16 @@ class Predictor:
             self.tokenizer = Tokenizer(mode)
         return self.tokenizer
 
-    def parse(self, text: str, path: str | None = None) -> Dump:
-        """Structure and rule labels only, no model scores."""
-        dump = segment(text, path)
+    def parse(self, text: str, path: str | None = None, final: bool = True, tagged: bool = False) -> Dump:
+        """Structure and rule labels only, no model scores. (final and tagged: see segment())"""
+        dump = segment(text, path, final, tagged)
         label_dump(dump, self._outlets())
         return dump
 
-    def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K) -> Dump:
+    def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K, final: bool = True,
+            tagged: bool = False) -> Dump:
         """Parse, then score: final labels, commentary scores, section and post suggestions."""
-        dump = segment(text, path)
+        dump = segment(text, path, final, tagged)
         return self.score(dump, self.tokenize(dump), top_k)
 
     def tokenize(self, dump: Dump) -> list[Tokens | None]:

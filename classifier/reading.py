@@ -76,8 +76,11 @@ def japanese_score(text: str) -> float:
     return good / len(text)
 
 
-def detect_encoding(data: bytes) -> str | None:
-    """The encoding of a byte string by its BOM, or by strict trial among CANDIDATES; None if none fits."""
+def detect_encoding(data: bytes, complete: bool | None = None) -> str | None:
+    """The encoding of a byte string by its BOM, or by strict trial among CANDIDATES; None if none fits.
+
+    ``complete`` says whether ``data`` is the whole input; by default, when it is no longer than the sample.
+    """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -87,7 +90,8 @@ def detect_encoding(data: bytes) -> str | None:
     for enc in CANDIDATES:
         try:
             # a sample may end inside a character: decode it as an unfinished stream
-            text = codecs.getincrementaldecoder(enc)().decode(sample, final=len(data) <= SNIFF_BYTES)
+            whole = len(data) <= SNIFF_BYTES if complete is None else complete and len(data) <= SNIFF_BYTES
+            text = codecs.getincrementaldecoder(enc)().decode(sample, final=whole)
         except UnicodeDecodeError:
             continue
         if enc == "utf-8" or not _PRIVATE_USE.search(text):  # CP932 maps stray high bytes to private use

@@ -57,7 +57,8 @@ def text_view(dump: Dump) -> Iterator[str]:
     labels = dump.line_labels()
     scores = {n: b.commentary_score for b in dump.blocks for n in range(b.start_line, b.end_line + 1)}
     n_comm = sum(1 for v in labels.values() if v == COMMENTARY)
-    yield f"== {dump.path or '<text>'}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
+    where = f" (part from line {dump.line_base + 1})" if dump.line_base else ""
+    yield f"== {dump.path or '<text>'}{where}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
     section_end = {s.end_line: s for s in dump.sections}
     for ln in dump.lines:
         label = labels.get(ln.number)
@@ -65,16 +66,16 @@ def text_view(dump: Dump) -> Iterator[str]:
             score = scores.get(ln.number)
             mark = ">" if label == COMMENTARY else " "
             shown = f"{score:4.2f}" if score is not None else "    "
-            yield f"{ln.number:5d} {mark}{_SHORT[label]:<4} {shown}  {_clip(ln.text)}"
+            yield f"{ln.number + dump.line_base:5d} {mark}{_SHORT[label]:<4} {shown}  {_clip(ln.text)}"
         if ln.number in section_end:
-            yield from _section_lines(section_end[ln.number], dump.scored)
+            yield from _section_lines(section_end[ln.number], dump.scored, dump.line_base)
     yield "   post:" + _tags(dump.post.existing, "existing") + (
         _suggestions(dump.post.suggested) if dump.scored else ""
     )
 
 
-def _section_lines(s, scored: bool) -> Iterable[str]:
-    where = f"lines {s.start_line}-{s.end_line}" + (f", tag line {s.tag_line}" if s.tag_line else "")
+def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
+    where = f"lines {s.start_line + base}-{s.end_line + base}" + (f", tag line {s.tag_line + base}" if s.tag_line else "")
     line = f"      -- section {where}:" + _tags(s.existing, "existing")
     if scored:
         line += _suggestions(s.suggested)

@@ -161,12 +161,14 @@ def post_tag_blocks(blocks: list[Block], lines: list[Line]) -> list[int]:
     return run
 
 
-def build_sections(blocks: list[Block], lines: list[Line], post_tags: list[int]) -> list[Section]:
-    """The author's sections where the dump has section tag lines, otherwise one section per clip."""
+def build_sections(blocks: list[Block], lines: list[Line], post_tags: list[int], tagged: bool = False
+                   ) -> list[Section]:
+    """The author's sections where the dump has section tag lines (or ``tagged`` says an earlier part of the
+    same file had them), otherwise one section per clip."""
     post_set = set(post_tags)
     section_tags = [k for k, b in enumerate(blocks) if b.kind == TAG and k not in post_set]
     content_end = post_tags[0] if post_tags else len(blocks)
-    if section_tags:
+    if section_tags or tagged:
         return _tagged_sections(blocks, lines, section_tags, content_end)
     return _clip_sections(blocks, content_end)
 
@@ -225,16 +227,20 @@ def _section(blocks: list[Block], members: list[int], tag_line: int | None, tags
     )
 
 
-def segment(text: str, path: str | None = None) -> Dump:
-    """Structure of a dump, labels not yet decided (every text block starts as wire)."""
+def segment(text: str, path: str | None = None, final: bool = True, tagged: bool = False) -> Dump:
+    """Structure of a dump, labels not yet decided (every text block starts as wire).
+
+    ``final=False`` is for a part of a long file that more text follows (see classifier.stream): its last tag
+    lines close a section and are not the post's tags. ``tagged`` says an earlier part had section tags.
+    """
     lines = split_lines(text)
     kinds = line_kinds(lines)
     blocks = build_blocks(lines, kinds)
     for b in blocks:
         b.text = text[b.start : b.end]
     assign_sources(blocks, lines)
-    post_idx = post_tag_blocks(blocks, lines)
-    sections = build_sections(blocks, lines, post_idx)
+    post_idx = post_tag_blocks(blocks, lines) if final else []
+    sections = build_sections(blocks, lines, post_idx, tagged)
     post = Post(
         existing=[t for k in post_idx for t in parse_tag_line(blocks[k].text)],
         tag_lines=[blocks[k].start_line for k in post_idx],

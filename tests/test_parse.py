@@ -22,16 +22,9 @@ def kinds(dump):
 
 def assert_tiles(dump):
     """Every non-empty line in exactly one block; offsets agree with the lines."""
-    seen = []
+    dump.validate()
     for b in dump.blocks:
-        assert b.start == dump.lines[b.start_line - 1].start
-        assert b.end == dump.lines[b.end_line - 1].end
         assert dump.text[b.start : b.end] == b.text
-        seen += [n for n in range(b.start_line, b.end_line + 1) if not dump.lines[n - 1].blank]
-    assert sorted(seen) == [ln.number for ln in dump.lines if not ln.blank]
-    assert len(seen) == len(set(seen))
-    starts = [b.start_line for b in dump.blocks]
-    assert starts == sorted(starts)
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +177,15 @@ def test_to_dict_shape_of_parse():
     assert set(d["blocks"][0]) == {"kind", "label", "start_line", "end_line", "start", "end", "source", "rules"}
     assert set(d["sections"][0]) == {"start_line", "end_line", "tag_line", "existing"}
     assert set(d["post"]) == {"existing"}
+
+
+def test_validate_catches_broken_invariants():
+    d = parse(read(FIXTURES / "traps.txt"))
+    d.validate()
+    d.blocks[3].start += 1
+    with pytest.raises(ValueError, match="offsets disagree"):
+        d.validate()
+    d = parse(read(FIXTURES / "traps.txt"))
+    del d.blocks[5]
+    with pytest.raises(ValueError, match="do not tile"):
+        d.validate()

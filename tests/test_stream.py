@@ -1,0 +1,100 @@
+"""Long files in parts: the same labels, sections and tags as the whole file, positions into the whole file."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from classifier import parse
+from classifier.reading import InputError, ReadOptions
+from classifier.stream import dumps_in_parts, iter_lines, iter_parts
+
+from .conftest import CORPUS, read
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """Twelve posts of the sample corpus in one file, CRLF line breaks."""
+    texts = [read(p) for p in sorted(CORPUS.glob("*.txt"))[:12]]
+    path = tmp_path_factory.mktemp("archive") / "archive.txt"
+    path.write_bytes("".join(t if t.endswith("\n") else t + "\n" for t in texts).replace("\n", "\r\n").encode())
+    return path
+
+
+def _whole(path):
+    return parse(path.read_bytes().decode("utf-8"), str(path)).to_dict()
+
+
+def _streamed(path, part_chars):
+    return [d.to_dict() for d in dumps_in_parts(str(path), ReadOptions(), lambda t, p, f, g: parse(t, p, None, f, g),
+                                                part_chars=part_chars)]
+
+
+def test_parts_tile_the_file(archive):
+    text = archive.read_bytes().decode("utf-8")
+    parts = list(iter_parts(str(archive), part_chars=3000))
+    assert len(parts) > 5
+    assert "".join(p.text for p in parts) == text
+    assert [p.final for p in parts] == [False] * (len(parts) - 1) + [True]
+    for a, b in zip(parts, parts[1:]):
+        assert b.char_base == a.char_base + len(a.text)
+        assert b.line_base == a.line_base + len(a.text.splitlines())
+
+
+def test_streamed_parse_equals_the_whole_file(archive):
+    whole = _whole(archive)
+    parts = _streamed(archive, part_chars=3000)
+    assert len(parts) > 5
+    assert [b for p in parts for b in p["blocks"]] == whole["blocks"]
+    assert [s for p in parts for s in p["sections"]] == whole["sections"]
+    assert all(p["post"]["existing"] == [] for p in parts[:-1])
+    assert parts[-1]["post"] == whole["post"]
+    text = archive.read_bytes().decode("utf-8")
+    for b in parts[3]["blocks"]:
+        assert text[b["start"] : b["end"]].splitlines()[0] == text.splitlines()[b["start_line"] - 1]
+
+
+def test_streamed_tag_matches_the_whole_file(archive, predictor):
+    whole = predictor.tag(archive.read_bytes().decode("utf-8"), str(archive)).to_dict()
+    parts = [d.to_dict() for d in dumps_in_parts(str(archive), ReadOptions(),
+                                                 lambda t, p, f, g: predictor.tag(t, p, 5, f, g), part_chars=3000)]
+    blocks = [b for p in parts for b in p["blocks"]]
+    assert [(b["start_line"], b["label"]) for b in blocks] == [(b["start_line"], b["label"]) for b in whole["blocks"]]
+    assert [s["existing"] for p in parts for s in p["sections"]] == [s["existing"] for s in whole["sections"]]
+    json.dumps(parts)
+
+
+def test_lines_across_read_boundaries(tmp_path, monkeypatch):
+    import classifier.stream as stream
+
+    monkeypatch.setattr(stream, "READ_BYTES", 7)  # CRLF and multibyte characters split between reads
+    monkeypatch.setattr(stream, "SNIFF_BYTES", 5)
+    text = "一行目\r\n二行目\r三行目\n\r\n最後"
+    f = tmp_path / "a.txt"
+    f.write_bytes(text.encode("utf-8"))
+    assert "".join(iter_lines(str(f))) == text
+    assert list(iter_lines(str(f))) == ["一行目\r\n", "二行目\r", "三行目\n", "\r\n", "最後"]
+
+
+def test_stream_errors_name_the_byte_offset(tmp_path, monkeypatch):
+    import classifier.stream as stream
+
+    monkeypatch.setattr(stream, "READ_BYTES", 64)
+    f = tmp_path / "bad.txt"
+    good = ("本文です。\n" * 40).encode("utf-8")
+    f.write_bytes(good + b"\xff" + good)
+    with pytest.raises(InputError, match=rf"bad.txt: not valid UTF-8 at byte offset {len(good)} "):
+        list(iter_lines(str(f)))
+    assert "\ufffd" in "".join(iter_lines(str(f), ReadOptions(errors="replace")))
+
+
+def test_cli_streams_files_above_the_threshold(archive, monkeypatch, capsys):
+    import classifier.stream as stream
+    from classifier.cli import main
+
+    monkeypatch.setattr(stream, "STREAM_BYTES", 10_000)
+    monkeypatch.setattr(stream, "PART_CHARS", 3000)
+    assert main(["parse", str(archive), "--format", "jsonl"]) == 0
+    parts = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(parts) > 5 and all(p["path"] == str(archive) for p in parts)
+    assert [b for p in parts for b in p["blocks"]] == _whole(archive)["blocks"]
