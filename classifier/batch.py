@@ -27,7 +27,7 @@ class TagJob:
 @dataclass
 class Result:
     path: str
-    outputs: list[str] = field(default_factory=list)  # one rendered dump, or one per part of a long file
+    outputs: Iterable[str] = field(default_factory=list)  # one rendered dump, or one per part of a long file
     error: str | None = None
 
 
@@ -46,24 +46,29 @@ def _predictor(job: TagJob):
     return _PREDICTORS[key]
 
 
-def tag_one(job: TagJob, path: str, text: str | None) -> Result:
-    """Read (unless the text is given), tag or parse, and render one input; a bad input is a Result with an
-    error. Files above stream.STREAM_BYTES are read and processed in parts, in bounded memory."""
+def _process(job: TagJob):
     predictor = _predictor(job)
     if job.parse_only:
-        def process(t, p, final=True, tagged=False):
-            return predictor.parse(t, p, final, tagged)
-    else:
-        def process(t, p, final=True, tagged=False):
-            return predictor.tag(t, p, job.top_k, final, tagged)
+        return lambda t, p, final=True, tagged=False: predictor.parse(t, p, final, tagged)
+    return lambda t, p, final=True, tagged=False: predictor.tag(t, p, job.top_k, final, tagged)
+
+
+def tag_one(job: TagJob, path: str, text: str | None) -> Result:
+    """Read (unless the text is given), tag or parse, and render one input; a bad input is a Result with an
+    error. Runs in a worker process as well as here."""
     try:
-        if text is None and should_stream(path):
-            return Result(path, [render(d, job.fmt) for d in dumps_in_parts(path, job.read, process)])
         if text is None:
             text = read_text(path, job.read)
     except InputError as e:
         return Result(path, error=str(e))
-    return Result(path, [render(process(text, path), job.fmt)])
+    return Result(path, [render(_process(job)(text, path), job.fmt)])
+
+
+def stream_one(job: TagJob, path: str) -> Result:
+    """A file above stream.STREAM_BYTES, in parts: its outputs are rendered one part at a time as they are
+    written, so memory holds one part, never the file. An InputError may surface while they are consumed."""
+    process = _process(job)
+    return Result(path, (render(d, job.fmt) for d in dumps_in_parts(path, job.read, process)))
 
 
 def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | None]:
@@ -77,20 +82,30 @@ def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | Non
 
 
 def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
-    """Results for every input, in order. Inputs that already failed (a missing path) pass through as errors."""
+    """Results for every input, in order. Inputs that already failed (a missing path) pass through as errors.
+    Long files are streamed in this process; with jobs > 1 the other files go to worker processes meanwhile."""
     tasks = (_task(item, job.read) for item in items)
     if jobs <= 1:
         for path, text, error in tasks:
-            yield Result(path, error=error) if error else tag_one(job, path, text)
+            if error:
+                yield Result(path, error=error)
+            elif text is None and should_stream(path):
+                yield stream_one(job, path)
+            else:
+                yield tag_one(job, path, text)
         return
     from joblib import Parallel, delayed
 
     pending = list(tasks)
-    failed = {i: Result(p, error=e) for i, (p, _, e) in enumerate(pending) if e}
-    todo = [(i, p, t) for i, (p, t, e) in enumerate(pending) if not e]
-    results = Parallel(n_jobs=jobs, return_as="generator", batch_size="auto")(
-        delayed(tag_one)(job, p, t) for _, p, t in todo
-    )
-    done = iter(results)
-    for i in range(len(pending)):
-        yield failed[i] if i in failed else next(done)
+    local = {i for i, (p, t, e) in enumerate(pending) if not e and t is None and should_stream(p)}
+    todo = [(p, t) for i, (p, t, e) in enumerate(pending) if not e and i not in local]
+    done = iter(Parallel(n_jobs=jobs, return_as="generator", batch_size="auto")(
+        delayed(tag_one)(job, p, t) for p, t in todo
+    ))
+    for i, (path, _, error) in enumerate(pending):
+        if error:
+            yield Result(path, error=error)
+        elif i in local:
+            yield stream_one(job, path)
+        else:
+            yield next(done)

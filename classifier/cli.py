@@ -192,8 +192,12 @@ def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
             if result.error is not None:
                 _err(result.error)
                 failures.append(result.error)
-            for output in result.outputs:
-                w.write_rendered(output)
+            try:
+                for output in result.outputs:
+                    w.write_rendered(output)
+            except InputError as e:  # found in the middle of a long file: the parts before it are written
+                _err(str(e))
+                failures.append(str(e))
     return _finish(failures)
 
 

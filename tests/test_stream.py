@@ -98,3 +98,25 @@ def test_cli_streams_files_above_the_threshold(archive, monkeypatch, capsys):
     parts = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(parts) > 5 and all(p["path"] == str(archive) for p in parts)
     assert [b for p in parts for b in p["blocks"]] == _whole(archive)["blocks"]
+
+
+def test_a_long_file_is_written_part_by_part_and_a_late_error_keeps_what_came_before(tmp_path, monkeypatch, capsys):
+    import classifier.stream as stream
+    from classifier.batch import TagJob, run
+    from classifier.cli import main
+    from classifier.reading import Input
+
+    monkeypatch.setattr(stream, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(stream, "PART_CHARS", 2000)
+    monkeypatch.setattr(stream, "READ_BYTES", 4096)
+    monkeypatch.setattr(stream, "SNIFF_BYTES", 4096)
+    good = "".join(read(p) for p in sorted(CORPUS.glob("*.txt"))[:6]).encode("utf-8")
+    f = tmp_path / "late_error.txt"
+    f.write_bytes(good + b"\xff\n")
+    results = list(run(TagJob(None, (), "jsonl", 0, parse_only=True), [Input(str(f))]))
+    outputs = iter(results[0].outputs)
+    assert isinstance(next(outputs), str)  # lazy: parts are rendered as they are consumed
+    assert main(["parse", str(f), "--format", "jsonl"]) == 2
+    cap = capsys.readouterr()
+    assert len(cap.out.splitlines()) > 3  # the parts before the bad byte are written
+    assert f"byte offset {len(good)}" in cap.err
