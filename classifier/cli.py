@@ -25,6 +25,7 @@ Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japane
   classifier train                      train models/default on the bundled sample corpus
   classifier tag dump.txt               label every line, suggest tags per section and for the post
   classifier tag dumps/ --format jsonl  one JSON object a dump, for scripts
+  classifier tag dumps/ --format html -o report.html   a page to read, commentary marked
   classifier parse dump.txt             structure and rule labels only, no model needed
   classifier eval archive/ --folds 5    how good a model is: split by post, train, score, baselines
 """
@@ -54,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=FORMATS, default="text",
-                     help="text for people (default), json (one array) or jsonl (one dump a line)")
+                     help="text for people (default), json (one array), jsonl (one dump a line), or html (one "
+                          "self-contained page: lines coloured by label, tags, a commentary filter)")
+    fmt.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
     inputs_help = "dump files, directories (their *.txt files, recursively) or - for standard input"
     sp = sub.add_parser("parse", parents=[common, fmt], help="blocks, sections, tags and rule labels of dumps",
@@ -184,10 +187,25 @@ def _job(args: argparse.Namespace, parse_only: bool):
 
 def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
     """Process every input, write each result as it comes (in input order), list the failures at the end."""
+    failures: list[str] = []
+    out = sys.stdout
+    if args.output:
+        try:
+            out = open(args.output, "w", encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"{args.output}: cannot write: {e.strerror or e}") from None
+    try:
+        _write_results(args, job, jobs, out, failures)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return _finish(failures)
+
+
+def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list[str]) -> None:
     from .batch import run
 
-    failures: list[str] = []
-    with Writer(sys.stdout, args.format) as w:
+    with Writer(out, args.format) as w:
         for result in run(job, expand(args.paths), jobs):
             if result.error is not None:
                 _err(result.error)
@@ -198,7 +216,6 @@ def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
             except InputError as e:  # found in the middle of a long file: the parts before it are written
                 _err(str(e))
                 failures.append(str(e))
-    return _finish(failures)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

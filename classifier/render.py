@@ -8,7 +8,7 @@ from typing import TextIO
 
 from .document import COMMENTARY, Dump, Suggestion, Tag
 
-FORMATS = ("text", "json", "jsonl")
+FORMATS = ("text", "json", "jsonl", "html")
 TEXT_WIDTH = 96  # terminal columns of each line shown in the text view (wide characters count two)
 _SHORT = {"wire": "wire", "commentary": "COMM", "tag": "tag", "meta": "meta"}
 
@@ -26,6 +26,10 @@ class Writer:
     def __enter__(self) -> "Writer":
         if self.fmt == "json":
             self.out.write("[")
+        elif self.fmt == "html":
+            from .html import page_head
+
+            self.out.write(page_head())
         return self
 
     def write(self, dump: Dump) -> None:
@@ -35,7 +39,7 @@ class Writer:
         """Write one dump already rendered by ``render`` (in a worker process, say)."""
         if self.fmt == "json":
             self.out.write(("," if self.count else "") + "\n" + item)
-        elif self.fmt == "jsonl":
+        elif self.fmt in ("jsonl", "html"):
             self.out.write(item + "\n")
         else:
             self.out.write(("\n" if self.count else "") + item + "\n")
@@ -45,10 +49,18 @@ class Writer:
     def __exit__(self, *exc: object) -> None:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.count else "]\n")
+        elif self.fmt == "html":
+            from .html import page_tail
+
+            self.out.write(page_tail())
 
 
 def render(dump: Dump, fmt: str) -> str:
     """One dump in a format, without the separators between dumps."""
+    if fmt == "html":
+        from .html import dump_html
+
+        return dump_html(dump)
     return "\n".join(text_view(dump)) if fmt == "text" else to_json(dump)
 
 
