@@ -28,6 +28,7 @@ Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japane
   classifier tag dumps/ --format html -o report.html   a page to read, commentary marked
   classifier parse dump.txt             structure and rule labels only, no model needed
   classifier eval archive/ --folds 5    how good a model is: split by post, train, score, baselines
+  classifier labels archive/            how far to trust the weak labels: rules, tags, tag variants
 """
 
 
@@ -93,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    lb = sub.add_parser("labels", parents=[common], help="how far to trust the weak labels: rules and tags",
+                        description="Report each labeling rule's coverage, overlaps and conflicts and its agreement "
+                                    "with the trained model, the tag vocabulary by level, and tags that look like "
+                                    "variants of each other (width, case, spelling).")
+    lb.add_argument("corpus", nargs="+", metavar="CORPUS", help="dump files or directories")
+    lb.add_argument("--model", metavar="DIR", default=None,
+                    help=f"model to compare the rules with (default: {_dflt()}; skipped if there is none)")
+    lb.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
+    lb.add_argument("--quiet", action="store_true", help="no progress bar")
+
     tg = sub.add_parser("tag", parents=[common, fmt], help="label lines and suggest hashtags with a model",
                         description="Label every line of each dump (wire, commentary, tag, meta) with the rules "
                                     "and the model, and suggest hashtags for each section and for the post.")
@@ -117,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     try:
-        return {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval}[args.command](args)
+        commands = {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval, "labels": cmd_labels}
+        return commands[args.command](args)
     except (UsageError, ModelError, OutletFileError) as e:
         _err(str(e))
         return EXIT_INPUT
@@ -305,3 +317,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return EXIT_OK
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    import json
+
+    from .model_io import load_model
+    from training.labels_report import build_report, format_report
+
+    model, name = None, None
+    try:
+        model = load_model(args.model)
+        name = str(args.model or default_model_dir())
+    except ModelError as e:
+        if args.model:  # asked for by name: an error; the default missing: go on without agreement
+            raise
+        _err(f"no model to compare with ({e})")
+    show = not args.quiet and sys.stderr.isatty()
+    report = build_report(args.corpus, model, name, _outlets(args), _progress(show), _read_options(args))
+    if not report.dumps:
+        raise UsageError("no readable dump in " + ", ".join(args.corpus))
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.format == "json" else format_report(report))
+    return _finish(report.errors)

@@ -96,6 +96,11 @@ def dictionary_version() -> str:
     return version("sudachidict-core")
 
 
+def name_key(tokenizer: "Tokenizer", name: str) -> str:
+    """A name as its normalized words run together: two spellings of one word give the same key."""
+    return "".join(tokenizer.tokenize(name).words)
+
+
 def _all_pos(dictionary) -> list[tuple[str, ...]]:
     """Every part of speech of the dictionary, by id (pos_of returns None past the last one)."""
     out = []

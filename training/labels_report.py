@@ -1,0 +1,177 @@
+"""``classifier labels CORPUS``: how far to trust the weak labels.
+
+For each labeling rule, over the text blocks of a corpus:
+- coverage: the share of blocks it votes on (and how many for wire, how many for commentary);
+- overlap: the share of its votes where another rule (the wire prior aside) also votes;
+- conflicts: the share of its votes where another rule votes the other way;
+- agreement with the trained model: the share of its votes that the commentary model's own verdict shares.
+Then the tag vocabulary with counts by level (section, post), and tags that look like variants of each other:
+the same name but for width (NFKC) or case, the same normalized Sudachi words, or one or two edits apart.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from classifier.document import COMMENTARY, WIRE
+from classifier.features import commentary_docs
+from classifier.model_io import Model
+from classifier.outlets import Outlets
+from classifier.parser import default_outlets
+from classifier.reading import ReadOptions
+from classifier.render import pad
+from classifier.tokenize import Tokenizer, name_key
+from training.rules import PRIOR, RULES, views
+from training.train import Progress, load_corpus
+
+
+@dataclass
+class RuleStats:
+    name: str
+    weight: float
+    votes: Counter = field(default_factory=Counter)  # label -> blocks
+    overlap: int = 0
+    conflicts: int = 0
+    agree: int = 0  # with the model
+    judged: int = 0  # votes the model was asked about
+
+    def to_dict(self, blocks: int) -> dict[str, Any]:
+        n = sum(self.votes.values())
+        return {
+            "rule": self.name, "weight": self.weight, "votes": n, "wire": self.votes[WIRE],
+            "commentary": self.votes[COMMENTARY], "coverage": _ratio(n, blocks), "overlap": _ratio(self.overlap, n),
+            "conflicts": _ratio(self.conflicts, n),
+            "model_agreement": _ratio(self.agree, self.judged) if self.judged else None,
+        }
+
+
+@dataclass
+class LabelsReport:
+    dumps: int
+    blocks: int
+    rules: list[RuleStats]
+    tags: dict[str, Counter]
+    variants: list[tuple[str, str, str]]  # (tag, tag, why)
+    model: str | None
+    errors: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dumps": self.dumps, "text_blocks": self.blocks, "model": self.model,
+            "rules": [r.to_dict(self.blocks) for r in self.rules],
+            "tags": {level: dict(c.most_common()) for level, c in self.tags.items()},
+            "variants": [{"tags": [a, b], "why": why} for a, b, why in self.variants],
+            "unreadable": self.errors,
+        }
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def build_report(paths: Sequence[str], model: Model | None = None, model_name: str | None = None,
+                 outlets: Outlets | None = None, progress: Progress = lambda it, d, t: it,
+                 read: ReadOptions = ReadOptions()) -> LabelsReport:
+    outlets = outlets or default_outlets()
+    tok = Tokenizer()
+    corpus = load_corpus(list(paths), outlets, tok, progress, keep_text=True, read=read)
+    stats = {r.name: RuleStats(r.name, r.weight) for r in RULES}
+    blocks = 0
+    center = float(model.thresholds["model_center"]) if model else 0.5
+    for dump, tokens in zip(corpus.dumps, corpus.tokens):
+        block_views = views(dump, outlets)
+        verdicts = _model_verdicts(model, dump, tokens, center) if model else {}
+        for k, v in enumerate(block_views):
+            if v is None:
+                continue
+            blocks += 1
+            votes = {r.name: vote for r in RULES if (vote := r.fn(v)) is not None}
+            for name, vote in votes.items():
+                s = stats[name]
+                s.votes[vote] += 1
+                others = {n: x for n, x in votes.items() if n != name and n != PRIOR}
+                s.overlap += bool(others)
+                s.conflicts += any(x != vote for x in others.values())
+                if k in verdicts:
+                    s.judged += 1
+                    s.agree += verdicts[k] == vote
+    tags = {"section": Counter(), "post": Counter()}
+    for dump in corpus.dumps:
+        for s in dump.sections:
+            if s.tag_line is not None:
+                tags["section"].update({t.name for t in s.existing})
+        tags["post"].update({t.name for t in dump.post.existing})
+    names = sorted(set(tags["section"]) | set(tags["post"]))
+    return LabelsReport(len(corpus.dumps), blocks, list(stats.values()), tags, tag_variants(names, tok), model_name,
+                        corpus.errors)
+
+
+def _model_verdicts(model: Model, dump, tokens, center: float) -> dict[int, str]:
+    docs = commentary_docs(dump, tokens)
+    probs = model.commentary.predict_proba(docs)[:, 0] if docs else []
+    text_k = [k for k, t in enumerate(tokens) if t is not None]
+    return {k: COMMENTARY if p > center else WIRE for k, p in zip(text_k, probs)}
+
+
+# --- tag variants ------------------------------------------------------------------------------------------
+def tag_variants(names: Sequence[str], tok: Tokenizer | None = None) -> list[tuple[str, str, str]]:
+    """Pairs of tag names that look like one tag written two ways, with the reason."""
+    tok = tok or Tokenizer()
+    out: list[tuple[str, str, str]] = []
+    keys = {n: (unicodedata.normalize("NFKC", n), unicodedata.normalize("NFKC", n).casefold(), name_key(tok, n))
+            for n in names}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            (wa, ca, sa), (wb, cb, sb) = keys[a], keys[b]
+            if wa == wb:
+                out.append((a, b, "width"))
+            elif ca == cb:
+                out.append((a, b, "case"))
+            elif sa == sb:
+                out.append((a, b, "spelling (the same normalized words)"))
+            elif (d := _edits(ca, cb, 2)) <= (1 if min(len(ca), len(cb)) < 6 else 2) and min(len(ca), len(cb)) >= 3:
+                out.append((a, b, f"spelling ({d} edit{'s' if d > 1 else ''} apart)"))
+    return out
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 as soon as it must exceed limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+# --- output ------------------------------------------------------------------------------------------------
+def format_report(r: LabelsReport) -> str:
+    out = [f"weak labels over {r.dumps} dumps, {r.blocks} text blocks"
+           + (f"; model: {r.model}" if r.model else "; no model (agreement needs one: classifier train)")]
+    out.append("")
+    out.append(f"  {pad('rule', 18)} weight   votes   wire  comm.  coverage  overlap  conflicts  model agrees")
+    for s in r.rules:
+        d = s.to_dict(r.blocks)
+        agree = f"{d['model_agreement']:.3f}" if d["model_agreement"] is not None else "-"
+        out.append(f"  {pad(s.name, 18)} {s.weight:6.2f} {d['votes']:7d} {d['wire']:6d} {d['commentary']:6d}"
+                   f"  {d['coverage']:8.3f} {d['overlap']:8.3f} {d['conflicts']:10.3f}  {agree:>12}")
+    for level, counts in r.tags.items():
+        out.append("")
+        out.append(f"{level} tags ({len(counts)}): " + (", ".join(f"{t} {c}" for t, c in counts.most_common())
+                                                         or "none"))
+    out.append("")
+    if r.variants:
+        out.append("tags that look like variants of each other:")
+        out += [f"  {a}  ~  {b}   ({why})" for a, b, why in r.variants]
+    else:
+        out.append("tags that look like variants of each other: none")
+    out += [f"unreadable: {e}" for e in r.errors]
+    return "\n".join(out)
