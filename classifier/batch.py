@@ -109,3 +109,44 @@ def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
             yield stream_one(job, path)
         else:
             yield next(done)
+
+
+def _render_text(predictor, job: TagJob, path: str, text: str) -> Result:
+    """Runs on a Dask worker, with the predictor the client broadcast."""
+    dump = predictor.parse(text, path) if job.parse_only else predictor.tag(text, path, job.top_k)
+    return Result(path, [render(dump, job.fmt)])
+
+
+def run_dask(job: TagJob, items: Iterable[Input], address: str, in_flight: int = 64) -> Iterator[Result]:
+    """Like run(), on a Dask distributed cluster: the client reads the inputs and sends their text, and the
+    loaded model goes to every worker once, so workers need the package but neither the files nor the model
+    directory. At most ``in_flight`` dumps are out at a time; results come back in input order."""
+    from collections import deque
+
+    from distributed import Client
+
+    with Client(address) as client:
+        remote = client.scatter(_predictor(job), broadcast=True)
+        window: deque = deque()  # futures and finished Results, in input order
+
+        def ready(entry) -> Result:
+            return entry if isinstance(entry, Result) else entry.result()
+
+        for path, text, error in (_task(item, job.read) for item in items):
+            if error:
+                window.append(Result(path, error=error))
+            elif text is None and should_stream(path):
+                while window:
+                    yield ready(window.popleft())
+                yield stream_one(job, path)
+                continue
+            else:
+                try:
+                    text = text if text is not None else read_text(path, job.read)
+                    window.append(client.submit(_render_text, remote, job, path, text, pure=False))
+                except InputError as e:
+                    window.append(Result(path, error=str(e)))
+            while len(window) > in_flight:
+                yield ready(window.popleft())
+        while window:
+            yield ready(window.popleft())

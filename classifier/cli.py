@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="force the input encoding (default: detect UTF-8, UTF-16 with BOM, Shift_JIS, EUC-JP)")
     common.add_argument("--errors", choices=["strict", "replace"], default="strict",
                         help="undecodable bytes: strict stops on that file (default), replace goes on with U+FFFD")
+    common.add_argument("--quiet", action="store_true",
+                        help="no progress bar (there is none anyway when standard error is not a terminal)")
     common.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
     fmt = argparse.ArgumentParser(add_help=False)
@@ -76,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--holdout", type=float, default=0.2, metavar="F",
                     help="share of posts held out for the summary's scores, 0 for none (default 0.2)")
     st.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
-    st.add_argument("--quiet", action="store_true", help="no progress bar")
 
     ev = sub.add_parser("eval", parents=[common], help="measure a model: split by post, train, score",
                         description="Train on part of a corpus and score the rest: tag suggestions at k=1,3,5, "
@@ -92,7 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
                          "(see training/train.py TrainParams)")
     ev.add_argument("--peer", choices=["fasttext"], help="also train and score fastText on the same tokens and split")
     ev.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
-    ev.add_argument("--quiet", action="store_true", help="no progress bar")
 
     lb = sub.add_parser("labels", parents=[common], help="how far to trust the weak labels: rules and tags",
                         description="Report each labeling rule's coverage, overlaps and conflicts and its agreement "
@@ -102,7 +102,6 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--model", metavar="DIR", default=None,
                     help=f"model to compare the rules with (default: {_dflt()}; skipped if there is none)")
     lb.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
-    lb.add_argument("--quiet", action="store_true", help="no progress bar")
 
     tg = sub.add_parser("tag", parents=[common, fmt], help="label lines and suggest hashtags with a model",
                         description="Label every line of each dump (wire, commentary, tag, meta) with the rules "
@@ -114,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="use a model trained with another sudachidict-core version (its tokens may differ)")
     tg.add_argument("--jobs", type=int, default=1, metavar="N",
                     help="tag in N worker processes (joblib); output keeps the input order (default 1)")
+    tg.add_argument("--dask", metavar="ADDRESS",
+                    help="tag on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786); "
+                         "needs the optional extra: pip install 'hashtag-classifier[dask]'")
     return p
 
 
@@ -187,7 +189,14 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, once, on a bad model
-    return _run_jobs(args, _job(args, parse_only=False), args.jobs)
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
+        if args.jobs != 1:
+            raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
+    return _run_jobs(args, _job(args, parse_only=False), args.jobs, args.dask)
 
 
 def _job(args: argparse.Namespace, parse_only: bool):
@@ -197,7 +206,7 @@ def _job(args: argparse.Namespace, parse_only: bool):
                   _read_options(args), getattr(args, "any_dictionary", False), parse_only)
 
 
-def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
+def _run_jobs(args: argparse.Namespace, job, jobs: int, dask: str | None = None) -> int:
     """Process every input, write each result as it comes (in input order), list the failures at the end."""
     failures: list[str] = []
     out = sys.stdout
@@ -207,18 +216,21 @@ def _run_jobs(args: argparse.Namespace, job, jobs: int) -> int:
         except OSError as e:
             raise UsageError(f"{args.output}: cannot write: {e.strerror or e}") from None
     try:
-        _write_results(args, job, jobs, out, failures)
+        _write_results(args, job, jobs, out, failures, dask)
     finally:
         if out is not sys.stdout:
             out.close()
     return _finish(failures)
 
 
-def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list[str]) -> None:
-    from .batch import run
+def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list[str], dask: str | None) -> None:
+    from .batch import run, run_dask
 
+    items = list(expand(args.paths))
+    results = run_dask(job, items, dask) if dask else run(job, items, jobs)
     with Writer(out, args.format) as w:
-        for result in run(job, expand(args.paths), jobs):
+        for result in _progress(_shows_progress(args))(results, "tagging" if not job.parse_only else "parsing",
+                                                       len(items)):
             if result.error is not None:
                 _err(result.error)
                 failures.append(result.error)
@@ -239,7 +251,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UsageError("--holdout must be at least 0 and below 1")
     params = TrainParams(min_tag_examples=args.min_examples, holdout=args.holdout, seed=args.seed)
     model_dir = args.model or str(default_model_dir())
-    show = not args.quiet and sys.stderr.isatty()
+    show = _shows_progress(args)
     try:
         report = train(args.corpus or None, model_dir, params, _outlets(args), _progress(show), _status(show),
                        _read_options(args))
@@ -249,13 +261,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _finish(report.errors)
 
 
+def _shows_progress(args: argparse.Namespace) -> bool:
+    """Progress bars go to standard error, and only when it is a terminal: never into a pipe or a log."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _progress(show: bool):
     def bar(it, desc: str, total: int):
         if not show:
             return it
         from tqdm import tqdm
 
-        return tqdm(it, desc=desc, total=total, unit="dump", file=sys.stderr, leave=False)
+        return tqdm(it, desc=desc, total=total, unit="dump", file=sys.stderr, leave=False, dynamic_ncols=True)
 
     return bar
 
@@ -303,7 +320,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from training.evaluate import EvalError, evaluate, format_report
 
     params = parse_model_params(args.model_params)
-    show = not args.quiet and sys.stderr.isatty()
+    show = _shows_progress(args)
     peer = None
     if args.peer == "fasttext":
         from training.peer_fasttext import fasttext_peer as peer
@@ -333,7 +350,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
         if args.model:  # asked for by name: an error; the default missing: go on without agreement
             raise
         _err(f"no model to compare with ({e})")
-    show = not args.quiet and sys.stderr.isatty()
+    show = _shows_progress(args)
     report = build_report(args.corpus, model, name, _outlets(args), _progress(show), _read_options(args))
     if not report.dumps:
         raise UsageError("no readable dump in " + ", ".join(args.corpus))
