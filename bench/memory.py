@@ -8,17 +8,14 @@ of them. `classifier tag ... --format jsonl > /dev/null` runs in its own process
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import _chunks  # noqa: E402
+from bench.run import _chunks, measure  # noqa: E402
 
 
 def big_dump(path: Path, mb: float) -> int:
@@ -49,16 +46,6 @@ def small_dumps(folder: Path, n: int) -> int:
     return size
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    with open(os.devnull, "w") as null:
-        proc = subprocess.Popen([sys.executable, "-m", "classifier", *args], cwd=ROOT, stdout=null)
-        _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{args} failed with status {status}")
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=float, default=500)
@@ -71,11 +58,11 @@ def main() -> None:
     rows = []
     small_dir = out / f"small_{args.files}"
     size = small_dumps(small_dir, args.files)
-    secs, rss = run(["tag", str(small_dir), "--model", args.model, "--format", "jsonl"])
+    secs, rss = measure(["tag", str(small_dir), "--model", args.model, "--format", "jsonl"])
     rows.append((f"tag {args.files} small dumps ({size / 1e6:.0f} MB)", secs, rss))
     big = out / f"big_{args.mb:g}MB.txt"
     size = big_dump(big, args.mb)
-    secs, rss = run(["tag", str(big), "--model", args.model, "--format", "jsonl"])
+    secs, rss = measure(["tag", str(big), "--model", args.model, "--format", "jsonl"])
     rows.append((f"tag one {size / 1e6:.0f} MB dump", secs, rss))
     print("| run | time | peak RSS |\n|---|---|---|")
     for name, secs, rss in rows:

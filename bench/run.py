@@ -142,15 +142,18 @@ def cold_start(small: Path, model: str, repeat: int = 7) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def train_run(corpus: Path, model: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `classifier train` on a corpus, in its own process."""
+def measure(args: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one `classifier ...` command, run in its own process, output discarded."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([PY, "-m", "classifier", "train", str(corpus), "--model", str(model), "--holdout", "0",
-                             "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([PY, "-m", "classifier", *args], cwd=ROOT, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
-        raise SystemExit(f"training on {corpus} failed with status {status}")
+        raise SystemExit(f"classifier {' '.join(args)} failed with status {status}")
     return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def train_run(corpus: Path, model: Path) -> tuple[float, float]:
+    return measure(["train", str(corpus), "--model", str(model), "--holdout", "0", "--quiet"])
 
 
 def main() -> None:
