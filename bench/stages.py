@@ -54,7 +54,7 @@ def main() -> None:
             timed("tag suggestions", p._suggest, dump, tokens, 5)
             timed("[raw Sudachi, same blocks]", raw, dump)
     total = sum(v for k, v in spent.items() if not k.startswith("["))
-    print(f"| stage | seconds | share of tagging | MB/s |\n|---|---|---|---|")
+    print("| stage | seconds | share of tagging | MB/s |\n|---|---|---|---|")
     for k, v in spent.items():
         share = "" if k.startswith("[") else f"{v / total:.0%}"
         print(f"| {k} | {v:.3f} | {share} | {nbytes / 1e6 / v:.2f} |")

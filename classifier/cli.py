@@ -339,8 +339,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_labels(args: argparse.Namespace) -> int:
     import json
 
-    from .model_io import load_model
     from training.labels_report import build_report, format_report
+
+    from .model_io import load_model
 
     model, name = None, None
     try:
@@ -354,5 +355,6 @@ def cmd_labels(args: argparse.Namespace) -> int:
     report = build_report(args.corpus, model, name, _outlets(args), _progress(show), _read_options(args))
     if not report.dumps:
         raise UsageError("no readable dump in " + ", ".join(args.corpus))
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.format == "json" else format_report(report))
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.format == "json" else None
+    print(text or format_report(report))
     return _finish(report.errors)

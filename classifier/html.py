@@ -102,7 +102,8 @@ def dump_html(dump: Dump) -> str:
             hover = f' title="commentary score {score:.3f}"' if score is not None else ""
             parts.append(
                 f'<div class="line {label}" data-line="{number}"{hover}><span class="n">{number}</span>'
-                f'<span class="l">{label}</span><span class="s">{shown}</span><span class="x">{escape(ln.text)}</span></div>'
+                f'<span class="l">{label}</span><span class="s">{shown}</span>'
+                f'<span class="x">{escape(ln.text)}</span></div>'
             )
         if ln.number in section_end:
             s = section_end[ln.number]

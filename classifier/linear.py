@@ -6,8 +6,8 @@ Training fits scikit-learn's TfidfVectorizer and LogisticRegression; their param
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, repeat
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 import numpy as np
 

@@ -69,7 +69,8 @@ def japanese_score(text: str) -> float:
     good = 0
     for ch in text:
         o = ord(ch)
-        if ch.isascii() or 0x3040 <= o <= 0x30FF or 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E:
+        kana, kanji, punct, fullwidth = 0x3040 <= o <= 0x30FF, 0x4E00 <= o <= 0x9FFF, 0x3000 <= o <= 0x303F, 0xFF01 <= o <= 0xFF5E
+        if ch.isascii() or kana or kanji or punct or fullwidth:
             good += 1
         elif unicodedata.category(ch).startswith("C"):
             good -= 1

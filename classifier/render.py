@@ -87,7 +87,9 @@ def text_view(dump: Dump) -> Iterator[str]:
 
 
 def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
-    where = f"lines {s.start_line + base}-{s.end_line + base}" + (f", tag line {s.tag_line + base}" if s.tag_line else "")
+    where = f"lines {s.start_line + base}-{s.end_line + base}"
+    if s.tag_line:
+        where += f", tag line {s.tag_line + base}"
     line = f"      -- section {where}:" + _tags(s.existing, "existing")
     if scored:
         line += _suggestions(s.suggested)

@@ -13,8 +13,8 @@ import pytest
 
 from classifier import ModelError, Predictor
 from classifier.model_io import MODEL_FILE, load_model, save_model
-from classifier.tokenize import Tokenizer
 from classifier.parser import default_outlets
+from classifier.tokenize import Tokenizer
 from training.train import TrainParams, build_examples, fit_commentary, fit_tags, kept_tags, load_corpus
 
 from .conftest import CORPUS, FIXTURES, ROOT, read

@@ -164,7 +164,8 @@ class EvalReport:
             table = self.tag_table(level)
             tags[level] = {
                 "examples": len(ranked.gold),
-                "systems": {n: {k: {a: prf(v) for a, v in ks.items()} for k, ks in t.items()} for n, t in table.items()},
+                "systems": {n: {k: {a: prf(v) for a, v in ks.items()} for k, ks in t.items()}
+                            for n, t in table.items()},
                 "per_tag": {t: prf(v) for t, v in per_tag(ranked.gold, ranked.systems.get("model", []),
                                                              TABLE_K).items()} if ranked.gold else {},
             }
@@ -227,7 +228,10 @@ def evaluate(
             peer_runs.append(peer(train_corpus, train_idx, test_corpus, test_idx, params))
     n_gold = sum(g is not None for g in golds)
     n = len(test_corpus.dumps)
-    reference = "gold" if n_gold == n else "weak labels" if n_gold == 0 else f"gold for {n_gold} of {n} dumps, weak labels for the rest"
+    if n_gold in (0, n):
+        reference = "gold" if n_gold else "weak labels"
+    else:
+        reference = f"gold for {n_gold} of {n} dumps, weak labels for the rest"
     return EvalReport(split, len(train_corpus.dumps), n, reference, sections, posts, lines, stripped, seconds,
                       _merge_peer(peer_runs, sections, posts) if peer is not None else None)
 

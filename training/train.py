@@ -290,7 +290,8 @@ def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[st
 
 
 def _constant_commentary(is_commentary: bool) -> LinearTextModel:
-    return LinearTextModel([], np.zeros(0), np.zeros((1, 0)), np.array([40.0 if is_commentary else -40.0]), [COMMENTARY])
+    intercept = np.array([40.0 if is_commentary else -40.0])  # a sigmoid of 1 or 0, whatever the text
+    return LinearTextModel([], np.zeros(0), np.zeros((1, 0)), intercept, [COMMENTARY])
 
 
 # --- held-out scores ---------------------------------------------------------------------------------------
