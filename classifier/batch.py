@@ -42,7 +42,7 @@ def _predictor(job: TagJob):
         from .predictor import Predictor
 
         model = None if job.parse_only else load_model(job.model_dir, job.any_dictionary)
-        _PREDICTORS[key] = Predictor(model, Outlets.load(list(job.outlet_files)))  # type: ignore[arg-type]
+        _PREDICTORS[key] = Predictor(model, Outlets.load(list(job.outlet_files)))
     return _PREDICTORS[key]
 
 

@@ -1,4 +1,4 @@
-"""The predictor: a loaded model applied to dumps. Needs NumPy/SciPy and Sudachi, never scikit-learn."""
+"""The predictor: a loaded model applied to dumps. Needs NumPy and Sudachi, never scikit-learn."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -28,7 +28,9 @@ class Predictor:
     >>> result.to_dict()["post"]["suggested"]
     """
 
-    def __init__(self, model: Model, outlets: Outlets | None = None, tokenizer: Tokenizer | None = None) -> None:
+    def __init__(self, model: Model | None, outlets: Outlets | None = None, tokenizer: Tokenizer | None = None
+                 ) -> None:
+        """``model`` may be None for a predictor that only parses (rules, no scores)."""
         self.model = model
         self.outlets = outlets
         self.tokenizer = tokenizer
