@@ -13,7 +13,7 @@ from .features import commentary_docs, topic_doc
 from .linear import LinearTextModel
 from .model_io import Model, load_model
 from .outlets import Outlets
-from .parser import default_outlets
+from .parser import default_outlets, parse
 from .segment import segment
 from .tokenize import Tokenizer, Tokens
 
@@ -52,9 +52,7 @@ class Predictor:
 
     def parse(self, text: str, path: str | None = None, final: bool = True, tagged: bool = False) -> Dump:
         """Structure and rule labels only, no model scores. (final and tagged: see segment())"""
-        dump = segment(text, path, final, tagged)
-        label_dump(dump, self._outlets())
-        return dump
+        return parse(text, path, self._outlets(), final, tagged)
 
     def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K, final: bool = True,
             tagged: bool = False) -> Dump:
@@ -76,13 +74,16 @@ class Predictor:
         dump.scored = True
         return dump
 
-    def _label(self, dump: Dump, tokens: Sequence[Tokens | None], margins: Sequence[float]) -> None:
+    def commentary_scores(self, dump: Dump, tokens: Sequence[Tokens | None]) -> dict[int, float]:
+        """The commentary model's probability for every text block, by block index."""
         docs = commentary_docs(dump, tokens)
         probs = self.model.commentary.predict_proba(docs)[:, 0] if docs else np.zeros(0)
+        return dict(zip((k for k, t in enumerate(tokens) if t is not None), probs))
+
+    def _label(self, dump: Dump, tokens: Sequence[Tokens | None], margins: Sequence[float]) -> None:
         weight = float(self.model.thresholds["model_weight"])
         center = float(self.model.thresholds["model_center"])
-        text_blocks = [k for k, t in enumerate(tokens) if t is not None]
-        for k, p in zip(text_blocks, probs):
+        for k, p in self.commentary_scores(dump, tokens).items():
             b = dump.blocks[k]
             b.commentary_score = round(float(p), 6)
             lean = 2.0 * (p - center)  # the model's vote, -1..1 around its neutral point

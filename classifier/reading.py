@@ -121,9 +121,14 @@ def decode(data: bytes, name: str, options: ReadOptions = ReadOptions()) -> str:
     try:
         text = data.decode(encoding, errors=options.errors)
     except UnicodeDecodeError as e:
-        label = NAMES.get(codecs.lookup(encoding).name, encoding)
-        raise InputError(f"{name}: not valid {label} at byte offset {e.start} (--errors replace to go on)") from None
+        raise undecodable(name, encoding, e.start) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def undecodable(name: str, encoding: str, offset: int) -> InputError:
+    """The error for bytes that do not decode, naming the file, the encoding and the byte offset."""
+    label = NAMES.get(codecs.lookup(encoding).name, encoding)
+    return InputError(f"{name}: not valid {label} at byte offset {offset} (--errors replace to go on)")
 
 
 def _first_error(data: bytes, encoding: str) -> int:

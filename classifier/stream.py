@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .patterns import LINE_BREAK_RE, attribution, is_blank
-from .reading import NAMES, SNIFF_BYTES, InputError, ReadOptions, detect_encoding, looks_binary
+from .reading import SNIFF_BYTES, InputError, ReadOptions, detect_encoding, looks_binary, undecodable
 from .tags import is_tag_line
 
 STREAM_BYTES = 16 << 20  # files above this are streamed
@@ -58,9 +58,7 @@ def iter_lines(path: str, options: ReadOptions = ReadOptions()) -> Iterator[str]
             try:
                 pending += decoder.decode(data, final=final)
             except UnicodeDecodeError as e:
-                label = NAMES.get(codecs.lookup(encoding).name, encoding)
-                raise InputError(f"{path}: not valid {label} at byte offset {consumed + e.start} "
-                                 "(--errors replace to go on)") from None
+                raise undecodable(path, encoding, consumed + e.start) from None
             consumed += len(data)
             if consumed == len(data) and pending.startswith("\ufeff"):
                 pending = pending[1:]

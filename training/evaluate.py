@@ -21,7 +21,7 @@ from typing import Any
 
 from classifier.document import COMMENTARY, Dump
 from classifier.outlets import Outlets
-from classifier.parser import default_outlets
+from classifier.parser import default_outlets, parse
 from classifier.patterns import EMOJI_CLUSTER_RE, PIC_LINK_RE, attribution
 from classifier.predictor import Predictor
 from classifier.reading import ReadOptions
@@ -29,7 +29,6 @@ from classifier.render import pad
 from classifier.segment import segment
 from classifier.tokenize import Tokenizer
 from training.metrics import PRF, binary_prf, per_tag, topk_macro, topk_micro
-from training.rules import label_dump
 from training.train import Corpus, Progress, TrainParams, build_examples, fit_all, load_corpus
 
 KS = (1, 3, 5)
@@ -246,8 +245,7 @@ def _score_dump(predictor: Predictor, corpus: Corpus, i: int, gold: dict[str, An
                 lines: LineScores, stripped: LineScores) -> None:
     original = corpus.dumps[i]
     dump = predictor.score(segment(original.text, original.path), corpus.tokens[i], top_k=max(KS))
-    rules_only = segment(original.text, original.path)
-    label_dump(rules_only, outlets)
+    rules_only = parse(original.text, original.path, outlets)
     ref = reference_lines(rules_only, gold)
     lines.add(ref, model=dump.line_labels(), rules=rules_only.line_labels())
     for s in dump.sections:
@@ -262,8 +260,7 @@ def _score_dump(predictor: Predictor, corpus: Corpus, i: int, gold: dict[str, An
                   most_frequent=post_freq[:5], name_in_text=[t for t in post_freq if t in text][:5])
     bare_text = strip_markers(original.text)
     bare = predictor.tag(bare_text, original.path, top_k=0)
-    bare_rules = segment(bare_text, original.path)
-    label_dump(bare_rules, outlets)
+    bare_rules = parse(bare_text, original.path, outlets)
     kept = {n for n in ref if n <= len(bare.lines) and not bare.lines[n - 1].blank}
     stripped.add({n: ref[n] for n in kept}, model=bare.line_labels(), rules=bare_rules.line_labels())
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classifier.document import COMMENTARY, WIRE
-from classifier.features import commentary_docs
 from classifier.model_io import Model
 from classifier.outlets import Outlets
 from classifier.parser import default_outlets
+from classifier.predictor import Predictor
 from classifier.reading import ReadOptions
 from classifier.render import pad
 from classifier.tokenize import Tokenizer, name_key
@@ -83,7 +83,8 @@ def build_report(paths: Sequence[str], model: Model | None = None, model_name: s
     center = float(model.thresholds["model_center"]) if model else 0.5
     for dump, tokens in zip(corpus.dumps, corpus.tokens):
         block_views = views(dump, outlets)
-        verdicts = _model_verdicts(model, dump, tokens, center) if model else {}
+        scores = Predictor(model).commentary_scores(dump, tokens) if model else {}
+        verdicts = {k: COMMENTARY if p > center else WIRE for k, p in scores.items()}
         for k, v in enumerate(block_views):
             if v is None:
                 continue
@@ -107,13 +108,6 @@ def build_report(paths: Sequence[str], model: Model | None = None, model_name: s
     names = sorted(set(tags["section"]) | set(tags["post"]))
     return LabelsReport(len(corpus.dumps), blocks, list(stats.values()), tags, tag_variants(names, tok), model_name,
                         corpus.errors)
-
-
-def _model_verdicts(model: Model, dump, tokens, center: float) -> dict[int, str]:
-    docs = commentary_docs(dump, tokens)
-    probs = model.commentary.predict_proba(docs)[:, 0] if docs else []
-    text_k = [k for k, t in enumerate(tokens) if t is not None]
-    return {k: COMMENTARY if p > center else WIRE for k, p in zip(text_k, probs)}
 
 
 # --- tag variants ------------------------------------------------------------------------------------------
