@@ -174,7 +174,7 @@ def test_internal_errors_exit_1_without_traceback_unless_debug(monkeypatch, caps
     def boom(*a, **k):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr("classifier.predictor.segment", boom)
+    monkeypatch.setattr("classifier.parser.segment", boom)
     assert cli.main(["parse", str(FIXTURES / "traps.txt")]) == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: simulated bug" in err and "Traceback" not in err
