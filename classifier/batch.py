@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .language import not_japanese_warning
 from .reading import STDIN, Input, InputError, ReadOptions, read_text
 from .render import render
 from .stream import dumps_in_parts, should_stream
@@ -29,13 +30,23 @@ class Result:
     path: str
     outputs: Iterable[str] = field(default_factory=list)  # one rendered dump, or one per part of a long file
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # complete once ``outputs`` has been consumed
 
 
 _PREDICTORS: dict[tuple[str | None, tuple[str, ...]], object] = {}
 
 
+def _key(job: TagJob) -> tuple[str | None, tuple[str, ...]]:
+    return (None if job.parse_only else job.model_dir, job.outlet_files)
+
+
+def preload(job: TagJob, predictor) -> None:
+    """Use a predictor the caller has already loaded (to check the model early), so it is not loaded twice."""
+    _PREDICTORS[_key(job)] = predictor
+
+
 def _predictor(job: TagJob):
-    key = (None if job.parse_only else job.model_dir, job.outlet_files)
+    key = _key(job)
     if key not in _PREDICTORS:
         from .model_io import load_model
         from .outlets import Outlets
@@ -61,14 +72,26 @@ def tag_one(job: TagJob, path: str, text: str | None) -> Result:
             text = read_text(path, job.read)
     except InputError as e:
         return Result(path, error=str(e))
-    return Result(path, [render(_process(job)(text, path), job.fmt)])
+    warning = not_japanese_warning(text, path)
+    return Result(path, [render(_process(job)(text, path), job.fmt)], warnings=[warning] if warning else [])
 
 
 def stream_one(job: TagJob, path: str) -> Result:
     """A file above stream.STREAM_BYTES, in parts: its outputs are rendered one part at a time as they are
     written, so memory holds one part, never the file. An InputError may surface while they are consumed."""
     process = _process(job)
-    return Result(path, (render(d, job.fmt) for d in dumps_in_parts(path, job.read, process)))
+    result = Result(path)
+    first = True
+
+    def checked(text: str, p: str, final: bool = True, tagged: bool = False):
+        nonlocal first
+        if first and (warning := not_japanese_warning(text, path)):  # the first part speaks for the file
+            result.warnings.append(warning)
+        first = False
+        return process(text, p, final, tagged)
+
+    result.outputs = (render(d, job.fmt) for d in dumps_in_parts(path, job.read, checked))
+    return result
 
 
 def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | None]:

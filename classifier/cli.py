@@ -6,6 +6,7 @@ the other files are still processed and the failures are listed at the end), 1 f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Iterable
@@ -85,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "weak labels, the same on marker-stripped copies, and baselines.")
     ev.add_argument("corpus", nargs="+", metavar="CORPUS", help="dump files or directories")
     split = ev.add_mutually_exclusive_group()
-    split.add_argument("--test", nargs="+", metavar="TEST", help="train on CORPUS, test on these dumps")
+    split.add_argument("--test", action="append", metavar="TEST",
+                       help="train on CORPUS, test on these dumps (a file or directory; repeat for more)")
     split.add_argument("--folds", type=int, default=5, metavar="K", help="K-fold split of CORPUS by post (default 5)")
     ev.add_argument("--gold", metavar="DIR", help="directory of gold files NAME.json for the test dumps")
     ev.add_argument("--model-params", nargs="+", default=[], metavar="KEY=VALUE",
@@ -124,21 +126,30 @@ def _dflt() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_INPUT
+    from .output import OutputError
+
     try:
         commands = {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval, "labels": cmd_labels}
         return commands[args.command](args)
-    except (UsageError, ModelError, OutletFileError) as e:
+    except (UsageError, ModelError, OutletFileError, OutputError) as e:
         _err(str(e))
         return EXIT_INPUT
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
     except BrokenPipeError:
+        # The reader went away (| head): stop quietly, and keep Python from complaining at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
         return EXIT_OK
     except Exception as e:  # an internal error: say so plainly, traceback only with --debug
         if getattr(args, "debug", False):
@@ -148,8 +159,43 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _err(msg: str) -> None:
-    print(f"classifier: {msg}", file=sys.stderr)
+def _utf8_streams() -> None:
+    """Output is UTF-8 whatever the locale (a cp932 or C locale console would otherwise fail on the first
+    character it cannot encode); messages on standard error escape what its encoding cannot show."""
+    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+        try:
+            sys.stdout.reconfigure(encoding="utf-8", errors="strict")
+        except (ValueError, OSError):
+            pass
+    if sys.stderr is not None and hasattr(sys.stderr, "reconfigure"):
+        try:
+            sys.stderr.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass
+
+
+def _err(msg: str, prefix: str = "classifier: ") -> None:
+    if sys.stderr is None:  # standard error closed: nowhere to say it, the exit status still tells
+        return
+    try:
+        print(f"{prefix}{msg}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _print(text: str) -> None:
+    """A report on standard output; a closed or full standard output is the user's to fix (exit 2)."""
+    from .output import OutputError
+
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; nothing can be printed")
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:
+        raise OutputError(f"standard output: cannot write: {getattr(e, 'strerror', None) or e}") from None
 
 
 def _outlets(args: argparse.Namespace) -> Outlets:
@@ -171,7 +217,7 @@ def _finish(failures: Iterable[str]) -> int:
     if failures:
         _err(f"{len(failures)} input(s) failed:")
         for f in failures:
-            print(f"  {f}", file=sys.stderr)
+            _err(f"  {f}", prefix="")
         return EXIT_INPUT
     return EXIT_OK
 
@@ -188,7 +234,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         raise UsageError("--top-k must be 0 or more")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, once, on a bad model
+    predictor = Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, load once
     if args.dask:
         try:
             import distributed  # noqa: F401
@@ -196,7 +242,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
             raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
         if args.jobs != 1:
             raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
-    return _run_jobs(args, _job(args, parse_only=False), args.jobs, args.dask)
+    from .batch import preload
+
+    job = _job(args, parse_only=False)
+    preload(job, predictor)
+    return _run_jobs(args, job, args.jobs, args.dask)
 
 
 def _job(args: argparse.Namespace, parse_only: bool):
@@ -207,26 +257,43 @@ def _job(args: argparse.Namespace, parse_only: bool):
 
 
 def _run_jobs(args: argparse.Namespace, job, jobs: int, dask: str | None = None) -> int:
-    """Process every input, write each result as it comes (in input order), list the failures at the end."""
-    failures: list[str] = []
-    out = sys.stdout
+    """Process every input, write each result as it comes (in input order), list the failures at the end.
+
+    With ``-o FILE`` the output goes to a temporary file put in place at the end, and only when at least one
+    dump was written: a run that fails before (or is interrupted) leaves an existing FILE as it was."""
+    from .output import Sink, exclude_output
+
+    items = list(expand(args.paths))
     if args.output:
-        try:
-            out = open(args.output, "w", encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"{args.output}: cannot write: {e.strerror or e}") from None
+        items, notes = exclude_output(args.output, args.paths, items)
+        for note in notes:
+            _err(note)
+    jobs = min(jobs, max(1, sum(1 for it in items if it.error is None)), available_cpus())
+    sink = Sink(args.output)
+    out = sink.open()
+    failures: list[str] = []
     try:
-        _write_results(args, job, jobs, out, failures, dask)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        written = _write_results(args, job, items, jobs, out, failures, dask)
+    except BaseException:
+        sink.abort()
+        raise
+    if not sink.finish(keep=written > 0) and args.output:
+        _err(f"{args.output}: not written, no dump could be tagged")
     return _finish(failures)
 
 
-def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list[str], dask: str | None) -> None:
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _write_results(args: argparse.Namespace, job, items, jobs: int, out, failures: list[str],
+                   dask: str | None) -> int:
+    """Write every result; returns how many dumps were written."""
     from .batch import run, run_dask
 
-    items = list(expand(args.paths))
     results = run_dask(job, items, dask) if dask else run(job, items, jobs)
     with Writer(out, args.format) as w:
         for result in _progress(_shows_progress(args))(results, "tagging" if not job.parse_only else "parsing",
@@ -234,12 +301,17 @@ def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list
             if result.error is not None:
                 _err(result.error)
                 failures.append(result.error)
+                w.write_error(result.path, result.error)
             try:
                 for output in result.outputs:
                     w.write_rendered(output)
             except InputError as e:  # found in the middle of a long file: the parts before it are written
                 _err(str(e))
                 failures.append(str(e))
+                w.write_error(result.path, str(e))
+            for warning in result.warnings:
+                _err(f"warning: {warning}")
+        return w.dumps
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -257,13 +329,16 @@ def cmd_train(args: argparse.Namespace) -> int:
                        _read_options(args))
     except TrainingError as e:
         raise UsageError(f"cannot train: {e}") from None
-    print(format_report(report))
+    _print(format_report(report))
     return _finish(report.errors)
 
 
 def _shows_progress(args: argparse.Namespace) -> bool:
     """Progress bars go to standard error, and only when it is a terminal: never into a pipe or a log."""
-    return not args.quiet and sys.stderr.isatty()
+    try:
+        return not args.quiet and sys.stderr is not None and sys.stderr.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 def _progress(show: bool):
@@ -311,7 +386,10 @@ def parse_model_params(pairs: list[str]):
                 values[key] = raw
         except ValueError:
             raise UsageError(f"--model-params: {key} needs a {kind}, got {raw!r}") from None
-    return TrainParams(**values)
+    params = TrainParams(**values)
+    if problems := params.problems():
+        raise UsageError("--model-params: " + "; ".join(problems))
+    return params
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -330,9 +408,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except EvalError as e:
         raise UsageError(f"cannot evaluate: {e}") from None
     if args.format == "json":
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        _print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print(format_report(report))
+        _print(format_report(report))
     return EXIT_OK
 
 
@@ -356,5 +434,5 @@ def cmd_labels(args: argparse.Namespace) -> int:
     if not report.dumps:
         raise UsageError("no readable dump in " + ", ".join(args.corpus))
     text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.format == "json" else None
-    print(text or format_report(report))
+    _print(text or format_report(report))
     return _finish(report.errors)

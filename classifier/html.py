@@ -31,6 +31,7 @@ table.summary td:first-child,table.summary th:first-child{text-align:left}
 .post{margin:8px 0 0;padding:6px 8px;border:2px solid #4c9a2a;background:#fff}
 .tags .t{display:inline-block;margin:1px 4px;padding:0 6px;border-radius:10px;background:#e7f1e1}
 .tags .sug{background:#fff3bf}
+.error{color:#b00020;font-weight:600}
 body.only-commentary .line:not(.commentary),body.only-commentary .section{display:none}
 """
 
@@ -45,11 +46,23 @@ document.querySelectorAll('section.dump').forEach(function (d) {
   var a = document.createElement('a');
   a.href = '#' + d.id; a.textContent = d.dataset.name;
   var first = document.createElement('td'); first.appendChild(a); tr.appendChild(first);
-  ['lines', 'wire', 'commentary', 'tag', 'meta', 'sections', 'post', 'suggested'].forEach(function (k) {
-    var td = document.createElement('td'); td.textContent = d.dataset[k]; tr.appendChild(td);
-  });
+  if (d.dataset.failed) {
+    var td = document.createElement('td'); td.colSpan = 8; td.className = 'error';
+    td.textContent = 'not tagged (see below)'; tr.appendChild(td);
+  } else {
+    ['lines', 'wire', 'commentary', 'tag', 'meta', 'sections', 'post', 'suggested'].forEach(function (k) {
+      var td = document.createElement('td'); td.textContent = d.dataset[k]; tr.appendChild(td);
+    });
+  }
   body.appendChild(tr);
 });
+// A report that misses inputs says so at the top.
+var failed = document.querySelectorAll('section.dump.failed').length;
+if (failed) {
+  var p = document.createElement('p'); p.className = 'error'; p.id = 'incomplete';
+  p.textContent = 'Incomplete: ' + failed + ' input(s) could not be tagged; they are listed in place below.';
+  document.querySelector('header').appendChild(p);
+}
 """
 
 HEAD = (
@@ -112,6 +125,13 @@ def dump_html(dump: Dump) -> str:
     parts.append(f'<div class="post"><b>post</b>{_tags(dump.post.existing, dump.post.suggested, dump.scored)}</div>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def error_html(path: str, message: str) -> str:
+    """An input that failed, in its place among the dumps, counted in the summary table as failed."""
+    ident = "dump-" + hashlib.sha1(f"{path}:error".encode()).hexdigest()[:12]
+    return (f'<section class="dump failed" id="{ident}" data-name="{escape(path)}" data-failed="1">'
+            f'<h2>{escape(path)}</h2><p class="error">not tagged: {escape(message)}</p></section>')
 
 
 def _where(dump: Dump) -> str:

@@ -5,20 +5,25 @@
 - Arrays are ``.npy`` files read with ``allow_pickle=False``: loading a model never unpickles anything.
 - Saving is atomic: array files get content-addressed names, so they never overwrite the files of the model in
   place, and ``model.json`` is replaced last with ``os.replace``. A crash at any point leaves the previous
-  ``model.json`` and every array it names intact. Files no model.json names are removed after a save.
+  ``model.json`` and every array it names intact. Saves take an exclusive lock on the directory; each keeps the
+  previous generation's arrays for readers in flight and removes only files an earlier save of ours recorded.
+  A directory that holds anything else than a model of ours is never written to.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import write_atomic
 from .linear import LinearTextModel
 
 FORMAT_NAME = "hashtag-classifier-model"
@@ -78,26 +83,116 @@ def library_versions() -> dict[str, str]:
 
 
 # --- saving ------------------------------------------------------------------------------------------------
-def save_model(model: Model, directory: str | Path) -> Path:
+# The files a save of ours writes into a model directory; nothing else there is ever touched.
+_ARRAY_NAME = re.compile(r"[a-z_]+\.[a-z_]+\.[0-9a-f]{16}\.npy")
+_TEMP_NAME = re.compile(r"\..+\.tmp")
+LOCK_FILE = ".lock"
+
+
+def check_model_target(directory: str | Path) -> Path:
+    """Refuse, before any work, a directory that a save could not or must not write: a file, a directory that
+    holds something else than a model of ours, or a place the user cannot write."""
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    parts: dict[str, Any] = {}
-    for name in PARTS:
-        m: LinearTextModel | None = getattr(model, name)
-        parts[name] = None if m is None else _save_part(d, name, m)
-    meta = {
-        **model.meta,
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "thresholds": model.thresholds,
-        "models": parts,
-    }
-    _write_atomic(d / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
-    _remove_unreferenced(d, meta)
+    if d.exists() and not d.is_dir():
+        raise ModelError(f"{d}: exists and is not a directory; a model is a directory")
+    if d.is_dir():
+        meta_file = d / MODEL_FILE
+        if meta_file.exists():
+            _read_meta(d)  # a model.json that is not ours (or is corrupt) is never replaced
+        else:
+            foreign = sorted(p.name for p in d.iterdir() if not _is_ours(p.name))
+            if foreign:
+                raise ModelError(
+                    f"{d}: the directory holds other files ({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''})"
+                    " and no model; choose an empty or new directory for --model"
+                )
+        if not os.access(d, os.W_OK | os.X_OK):
+            raise ModelError(f"{d}: cannot write to this directory")
+        return d
+    parent = d.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ModelError(f"{d}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ModelError(f"{d}: cannot create it, {parent} is not writable")
     return d
 
 
-def _save_part(d: Path, name: str, m: LinearTextModel) -> dict[str, Any]:
+def _is_ours(name: str) -> bool:
+    return name in (MODEL_FILE, LOCK_FILE) or bool(_ARRAY_NAME.fullmatch(name) or _TEMP_NAME.fullmatch(name))
+
+
+def save_model(model: Model, directory: str | Path) -> Path:
+    """Save under an exclusive lock: arrays first (content-addressed names, never overwritten), ``model.json``
+    last (atomically). The previous generation's arrays stay on disk for readers that loaded its model.json
+    a moment ago; only the generation before it, recorded by our own earlier save, is removed."""
+    d = check_model_target(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    with _locked(d):
+        old = _own_meta(d)
+        created: list[Path] = []
+        try:
+            parts: dict[str, Any] = {}
+            for name in PARTS:
+                m: LinearTextModel | None = getattr(model, name)
+                parts[name] = None if m is None else _save_part(d, name, m, created)
+            current = _array_files({"models": parts})
+            previous = sorted(_array_files(old) - current) if old else []
+            meta = {
+                **model.meta,
+                "format": FORMAT_NAME,
+                "format_version": FORMAT_VERSION,
+                "thresholds": model.thresholds,
+                "models": parts,
+                "previous_files": previous,
+            }
+            write_atomic(d / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        except BaseException:
+            for p in created:  # this save's own arrays, which no model.json names
+                p.unlink(missing_ok=True)
+            raise
+        if old:
+            for name in set(old.get("previous_files", [])) - current - set(previous):
+                if _ARRAY_NAME.fullmatch(name):
+                    (d / name).unlink(missing_ok=True)
+    return d
+
+
+def _own_meta(d: Path) -> dict[str, Any] | None:
+    try:
+        return _read_meta(d) if (d / MODEL_FILE).exists() else None
+    except ModelError:
+        return None
+
+
+def _array_files(meta: dict[str, Any] | None) -> set[str]:
+    if not meta or not isinstance(meta.get("models"), dict):
+        return set()
+    return {a["file"] for part in meta["models"].values() if isinstance(part, dict)
+            for a in part.get("arrays", {}).values() if isinstance(a, dict) and isinstance(a.get("file"), str)}
+
+
+class _locked:
+    """An exclusive advisory lock on the model directory, so two saves never interleave."""
+
+    def __init__(self, d: Path) -> None:
+        self.path = d / LOCK_FILE
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this system: saves are still atomic one by one
+            return
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)  # closing releases the lock
+
+
+def _save_part(d: Path, name: str, m: LinearTextModel, created: list[Path]) -> dict[str, Any]:
     arrays = {}
     for key, arr in (("idf", m.idf), ("coef", m.coef), ("intercept", m.intercept)):
         buf = io.BytesIO()
@@ -106,55 +201,36 @@ def _save_part(d: Path, name: str, m: LinearTextModel) -> dict[str, Any]:
         digest = hashlib.sha256(data).hexdigest()
         fname = f"{name}.{key}.{digest[:16]}.npy"
         if not (d / fname).exists():
-            _write_atomic(d / fname, data)
-        arrays[key] = {"file": fname, "sha256": digest, "shape": list(arr.shape)}
+            write_atomic(d / fname, data)
+            created.append(d / fname)
+        arrays[key] = {"file": fname, "sha256": digest, "shape": list(arr.shape), "bytes": len(data)}
     return {"classes": list(m.classes), "sublinear_tf": m.sublinear_tf, "vocabulary": list(m.terms), "arrays": arrays}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile  # only saving needs it: keep it out of the tagging start-up
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
-def _remove_unreferenced(d: Path, meta: dict[str, Any]) -> None:
-    keep = {a["file"] for part in meta["models"].values() if part for a in part["arrays"].values()}
-    for p in d.glob("*.npy"):
-        if p.name not in keep:
-            p.unlink(missing_ok=True)
-    for p in d.glob(".*.tmp"):
-        p.unlink(missing_ok=True)
-
-
 # --- loading -----------------------------------------------------------------------------------------------
+class _MissingArray(ModelError):
+    pass
+
+
 def load_model(directory: str | Path | None = None, any_dictionary: bool = False) -> Model:
     """Load and check a model directory. A model trained with another sudachidict-core is refused unless
-    ``any_dictionary``: its vocabulary was made of that dictionary's words, which this one may split otherwise."""
+    ``any_dictionary``: its vocabulary was made of that dictionary's words, which this one may split otherwise.
+    An array that vanished under us (a save replaced the model meanwhile) makes us read model.json again."""
     d = Path(directory) if directory is not None else default_model_dir()
-    meta = _read_meta(d)
-    if not any_dictionary:
-        _check_dictionary(d, meta)
-    parts = {name: _load_part(d, name, meta["models"].get(name)) for name in PARTS}
-    if parts["commentary"] is None:
-        raise ModelError(f"{d}: the model has no commentary part")
-    return Model(parts["commentary"], parts["section"], parts["post"], meta)
+    for attempt in range(3):
+        meta = _read_meta(d)
+        if not any_dictionary:
+            _check_dictionary(d, meta)
+        try:
+            parts = {name: _load_part(d, name, meta["models"].get(name)) for name in PARTS}
+        except _MissingArray:
+            if attempt == 2:
+                raise
+            continue
+        if parts["commentary"] is None:
+            raise ModelError(f"{d}: the model has no commentary part")
+        return Model(parts["commentary"], parts["section"], parts["post"], meta)
+    raise AssertionError("unreachable")
 
 
 def _read_meta(d: Path) -> dict[str, Any]:
@@ -176,7 +252,9 @@ def _read_meta(d: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelError(f"{path}: not a model of this tool (no 'format': '{FORMAT_NAME}')")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelError(f"{path}: 'format_version' should be a positive integer, not {version!r}")
+    if version > FORMAT_VERSION:
         raise ModelError(
             f"{path}: model format version {version!r} is newer than this tool reads ({FORMAT_VERSION}); "
             "upgrade the tool or retrain the model"
@@ -186,10 +264,25 @@ def _read_meta(d: Path) -> dict[str, Any]:
     for key in ("versions", "thresholds", "tags", "tokenizer"):
         if not isinstance(meta.get(key, {}), dict):
             raise ModelError(f"{path}: '{key}' should be an object")
-    bad = [k for k, v in meta.get("thresholds", {}).items() if isinstance(v, bool) or not isinstance(v, (int, float))]
-    if bad:
-        raise ModelError(f"{path}: thresholds {', '.join(bad)} should be numbers")
+    _check_thresholds(path, meta.get("thresholds", {}))
+    mode = meta.get("tokenizer", {}).get("split_mode", "C")
+    if mode not in SPLIT_MODES:
+        raise ModelError(f"{path}: unknown tokenizer split mode {mode!r} (one of {', '.join(SPLIT_MODES)})")
     return meta
+
+
+SPLIT_MODES = ("A", "B", "C")
+# The range each threshold may take; anything outside is a corrupt or hostile model.
+THRESHOLD_RANGES = {"model_weight": (0.0, 100.0), "model_center": (0.0, 1.0), "suggest_min": (0.0, 1.0)}
+
+
+def _check_thresholds(path: Path, thresholds: dict[str, Any]) -> None:
+    for key, value in thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ModelError(f"{path}: threshold {key} should be a finite number, not {value!r}")
+        low, high = THRESHOLD_RANGES.get(key, (-1e6, 1e6))
+        if not low <= value <= high:
+            raise ModelError(f"{path}: threshold {key} = {value!r} is outside {low}..{high}")
 
 
 def _check_dictionary(d: Path, meta: dict[str, Any]) -> None:
@@ -204,35 +297,68 @@ def _check_dictionary(d: Path, meta: dict[str, Any]) -> None:
         )
 
 
-def _load_part(d: Path, name: str, spec: dict[str, Any] | None) -> LinearTextModel | None:
+def _load_part(d: Path, name: str, spec: Any) -> LinearTextModel | None:
     if spec is None:
         return None
-    try:
-        arrays = {key: _load_array(d, a) for key, a in spec["arrays"].items()}
-        terms, classes = list(spec["vocabulary"]), list(spec["classes"])
-        m = LinearTextModel(
-            terms, arrays["idf"], arrays["coef"], arrays["intercept"], classes, bool(spec.get("sublinear_tf", True))
-        )
-    except (KeyError, TypeError, AttributeError, ValueError) as e:
-        raise ModelError(f"{d / MODEL_FILE}: the {name} model is incomplete or malformed ({e})") from None
-    if m.idf.shape != (len(terms),) or m.coef.shape != (len(classes), len(terms)) or m.intercept.shape != (
-        len(classes),
-    ):
-        raise ModelError(f"{d}: the {name} model's arrays do not match its vocabulary and classes")
-    return m
+    where = f"{d / MODEL_FILE}: the {name} model"
+    if not isinstance(spec, dict) or not isinstance(spec.get("arrays"), dict):
+        raise ModelError(f"{where} is malformed (no arrays)")
+    terms, classes = spec.get("vocabulary"), spec.get("classes")
+    for what, items in (("vocabulary", terms), ("classes", classes)):
+        if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+            raise ModelError(f"{where}: its {what} should be a list of strings")
+        if len(set(items)) != len(items):
+            raise ModelError(f"{where}: its {what} repeats an entry")
+    shapes = {"idf": (len(terms),), "coef": (len(classes), len(terms)), "intercept": (len(classes),)}
+    if set(spec["arrays"]) != set(shapes):
+        raise ModelError(f"{where} should have the arrays {', '.join(shapes)}")
+    arrays = {key: _load_array(d, name, spec["arrays"][key], shape) for key, shape in shapes.items()}
+    sublinear = spec.get("sublinear_tf", True)
+    if not isinstance(sublinear, bool):
+        raise ModelError(f"{where}: sublinear_tf should be true or false")
+    return LinearTextModel(terms, arrays["idf"], arrays["coef"], arrays["intercept"], classes, sublinear)
 
 
-def _load_array(d: Path, a: dict[str, Any]) -> np.ndarray:
+NPY_MAGIC = b"\x93NUMPY"
+NPY_HEADER_MAX = 1 << 16  # a .npy header is a few hundred bytes; this bounds what we read beyond the data
+
+
+def _load_array(d: Path, part: str, a: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """One array, checked against model.json: name, size, checksum, format, dtype, shape, finite values.
+    Never reads more than an array of the shape its vocabulary and classes give can take."""
+    where = f"{d / MODEL_FILE}: the {part} model"
+    if not isinstance(a, dict) or not isinstance(a.get("file"), str) or not isinstance(a.get("sha256"), str):
+        raise ModelError(f"{where}: an array entry should name its file and sha256")
+    if Path(a["file"]).name != a["file"] or a["file"] in ("", ".", ".."):
+        raise ModelError(f"{where}: array file name {a['file']!r} leaves the model directory")
+    if a.get("shape") is not None and a.get("shape") != list(shape):
+        raise ModelError(f"{where}: array {a['file']} is recorded with shape {a.get('shape')!r}, its vocabulary "
+                         f"and classes need {list(shape)}")
     path = d / a["file"]
-    if Path(a["file"]).name != a["file"]:
-        raise ModelError(f"{d / MODEL_FILE}: array file name {a['file']!r} leaves the model directory")
+    limit = 8 * math.prod(shape) + NPY_HEADER_MAX
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise _MissingArray(f"{path}: cannot read a model array: No such file or directory") from None
     except OSError as e:
         raise ModelError(f"{path}: cannot read a model array: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise ModelError(f"{path}: larger than an array of shape {list(shape)} can be; refusing to read it")
     if hashlib.sha256(data).hexdigest() != a["sha256"]:
         raise ModelError(f"{path}: checksum mismatch, the model file is corrupt or truncated")
+    if not data.startswith(NPY_MAGIC):
+        raise ModelError(f"{path}: not a plain NumPy .npy array; refusing to load it")
     try:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    except ValueError as e:
+        arr = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
         raise ModelError(f"{path}: not a plain NumPy array ({e}); refusing to load it") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
+        raise ModelError(f"{path}: expected float64 numbers, found {getattr(arr, 'dtype', type(arr).__name__)}; "
+                         "refusing to load it")
+    if arr.shape != shape:
+        raise ModelError(f"{path}: an array of shape {list(arr.shape)}, its vocabulary and classes need "
+                         f"{list(shape)}")
+    if not np.isfinite(arr).all():
+        raise ModelError(f"{path}: holds NaN or infinite numbers; the model is corrupt")
+    return arr

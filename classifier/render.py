@@ -22,6 +22,7 @@ class Writer:
 
     def __init__(self, out: TextIO, fmt: str) -> None:
         self.out, self.fmt, self.count = out, fmt, 0
+        self.failed = 0  # inputs written as an error record instead of a dump
 
     def __enter__(self) -> "Writer":
         if self.fmt == "json":
@@ -46,6 +47,16 @@ class Writer:
         self.count += 1
         self.out.flush()
 
+    def write_error(self, path: str, message: str) -> None:
+        """An input that could not be tagged, in its place in the output, so an output that misses dumps says
+        so: ``{"path", "error"}`` in JSON, a marked section in HTML, a ``== PATH: error: …`` line in text."""
+        self.write_rendered(render_error(path, message, self.fmt))
+        self.failed += 1
+
+    @property
+    def dumps(self) -> int:
+        return self.count - self.failed
+
     def __exit__(self, *exc: object) -> None:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.count else "]\n")
@@ -62,6 +73,16 @@ def render(dump: Dump, fmt: str) -> str:
 
         return dump_html(dump)
     return "\n".join(text_view(dump)) if fmt == "text" else to_json(dump)
+
+
+def render_error(path: str, message: str, fmt: str) -> str:
+    if fmt == "html":
+        from .html import error_html
+
+        return error_html(path, message)
+    if fmt == "text":
+        return f"== {path}: error: {message}"
+    return json.dumps({"path": path, "error": message}, ensure_ascii=False)
 
 
 def text_view(dump: Dump) -> Iterator[str]:

@@ -62,7 +62,11 @@ def test_bad_inputs_in_a_batch_are_listed_and_the_rest_still_runs(tmp_path):
     out = run("parse", str(tmp_path / "missing.txt"), str(FIXTURES / "traps.txt"), str(binary), str(bad_utf8),
               "--format", "jsonl")
     assert out.returncode == 2
-    assert len(out.stdout.splitlines()) == 1
+    records = [json.loads(x) for x in out.stdout.splitlines()]
+    # every input has its place in the output: the failed ones as error records, so nothing missing looks complete
+    assert [("blocks" in r, "error" in r) for r in records] == [(False, True), (True, False), (False, True),
+                                                              (False, True)]
+    assert records[0]["path"].endswith("missing.txt") and "no such file" in records[0]["error"]
     assert "missing.txt: no such file or directory" in out.stderr
     assert "bin.txt: looks like a binary file" in out.stderr
     assert "latin.txt: not valid UTF-8, Shift_JIS or EUC-JP (under UTF-8, byte 0xe9 at byte offset 3" in out.stderr
@@ -116,7 +120,10 @@ def test_tag_jobs_2_gives_the_same_output_in_the_same_order(trained_model, tmp_p
     args = ["tag", str(CORPUS), missing, str(FIXTURES / "traps.txt"), "--model", str(trained_model), "--format", "jsonl"]
     one, two = run(*args), run(*args, "--jobs", "2")
     assert one.returncode == two.returncode == 2  # the missing file, reported by both
-    assert one.stdout == two.stdout and len(two.stdout.splitlines()) == len(list(CORPUS.glob("*.txt"))) + 1
+    assert one.stdout == two.stdout
+    records = [json.loads(x) for x in two.stdout.splitlines()]
+    assert sum("blocks" in r for r in records) == len(list(CORPUS.glob("*.txt"))) + 1
+    assert [r["path"] for r in records if "error" in r] == [missing]
     assert "missing.txt: no such file" in two.stderr
 
 

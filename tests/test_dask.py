@@ -1,6 +1,7 @@
 """`tag --dask`: the same results as one process, in the same order, on a LocalCluster the test starts."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -30,7 +31,9 @@ def test_dask_equals_one_process_on_the_sample_corpus(cluster, trained_model, tm
     on_dask = _tag(*common, "--dask", cluster)
     assert on_dask.returncode == one.returncode == 2, on_dask.stderr  # the missing file, reported by both
     assert on_dask.stdout == one.stdout
-    assert len(on_dask.stdout.splitlines()) == len(list(CORPUS.glob("*.txt"))) + 1
+    records = [json.loads(x) for x in on_dask.stdout.splitlines()]
+    assert sum("blocks" in r for r in records) == len(list(CORPUS.glob("*.txt"))) + 1
+    assert [r["path"] for r in records if "error" in r] == [missing]
     assert "missing.txt: no such file or directory" in on_dask.stderr
 
 

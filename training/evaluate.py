@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from classifier.render import pad
 from classifier.segment import segment
 from classifier.tokenize import Tokenizer
 from training.metrics import PRF, binary_prf, per_tag, topk_macro, topk_micro
-from training.train import Corpus, Progress, TrainParams, build_examples, fit_all, load_corpus
+from training.train import Corpus, Progress, TrainParams, build_examples, fit_all, load_corpus, tag_counts
 
 KS = (1, 3, 5)
 TABLE_K = 3  # the k of the per-tag tables
@@ -82,16 +81,32 @@ def find_gold(dump_path: str, gold_dir: str | None) -> dict[str, Any] | None:
                 gold = json.loads(c.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
                 raise EvalError(f"{c}: unreadable gold file ({e})") from None
-            if isinstance(gold, dict) and isinstance(gold.get("lines"), dict):
-                return gold
-            raise EvalError(f"{c}: a gold file needs a 'lines' object")
+            check_gold(gold, c)
+            return gold
     return None
+
+
+def check_gold(gold: Any, where: Path) -> None:
+    """A gold file in the shape of ../shared/gold, or EvalError saying what is wrong with it."""
+    if not isinstance(gold, dict) or not isinstance(gold.get("lines"), dict):
+        raise EvalError(f"{where}: a gold file needs a 'lines' object")
+    for n, label in gold["lines"].items():
+        if not (n.isascii() and n.isdigit() and int(n) >= 1):
+            raise EvalError(f"{where}: line key {n!r} is not a line number (1, 2, …)")
+        if label not in GOLD_LABEL:
+            raise EvalError(f"{where}: line {n} has label {label!r}; labels are {', '.join(GOLD_LABEL)}")
+    tags = gold.get("post_tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise EvalError(f"{where}: 'post_tags' should be a list of tag names")
+    sections = gold.get("sections", [])
+    if not isinstance(sections, list) or not all(isinstance(x, dict) for x in sections):
+        raise EvalError(f"{where}: 'sections' should be a list of objects")
 
 
 def reference_lines(dump: Dump, gold: dict[str, Any] | None) -> dict[int, str]:
     """Line number -> label: the gold file's, or the weak labels of the (freshly parsed) dump."""
     if gold is not None:
-        return {int(n): GOLD_LABEL.get(v, v) for n, v in gold["lines"].items()}
+        return {int(n): GOLD_LABEL[v] for n, v in gold["lines"].items()}
     return dump.line_labels()
 
 
@@ -236,8 +251,8 @@ def evaluate(
 
 
 def _frequency(tag_lists: list[list[str]], known: list[str]) -> list[str]:
-    counts = Counter(t for tl in tag_lists for t in set(tl))
-    return [t for t, _ in counts.most_common() if t in set(known)]
+    known_set = set(known)
+    return [t for t, _ in tag_counts(tag_lists) if t in known_set]
 
 
 def _score_dump(predictor: Predictor, corpus: Corpus, i: int, gold: dict[str, Any] | None, outlets: Outlets,

@@ -62,10 +62,14 @@ class LabelsReport:
         return {
             "dumps": self.dumps, "text_blocks": self.blocks, "model": self.model,
             "rules": [r.to_dict(self.blocks) for r in self.rules],
-            "tags": {level: dict(c.most_common()) for level, c in self.tags.items()},
+            "tags": {level: dict(_ranked(c)) for level, c in self.tags.items()},
             "variants": [{"tags": [a, b], "why": why} for a, b, why in self.variants],
             "unreadable": self.errors,
         }
+
+
+def _ranked(counts: Counter) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _ratio(a: int, b: int) -> float:
@@ -112,22 +116,52 @@ def build_report(paths: Sequence[str], model: Model | None = None, model_name: s
 
 # --- tag variants ------------------------------------------------------------------------------------------
 def tag_variants(names: Sequence[str], tok: Tokenizer | None = None) -> list[tuple[str, str, str]]:
-    """Pairs of tag names that look like one tag written two ways, with the reason."""
+    """Pairs of tag names that look like one tag written two ways, with the reason.
+
+    Only candidate pairs are compared: names that share a key (width, case, Sudachi words) or a string left
+    after deleting up to two characters (two names within two edits always share one), so thousands of tags
+    cost about as much as their number, not its square."""
     tok = tok or Tokenizer()
-    out: list[tuple[str, str, str]] = []
+    names = sorted(set(names))
     keys = {n: (unicodedata.normalize("NFKC", n), unicodedata.normalize("NFKC", n).casefold(), name_key(tok, n))
             for n in names}
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            (wa, ca, sa), (wb, cb, sb) = keys[a], keys[b]
-            if wa == wb:
-                out.append((a, b, "width"))
-            elif ca == cb:
-                out.append((a, b, "case"))
-            elif sa == sb:
-                out.append((a, b, "spelling (the same normalized words)"))
-            elif (d := _edits(ca, cb, 2)) <= (1 if min(len(ca), len(cb)) < 6 else 2) and min(len(ca), len(cb)) >= 3:
-                out.append((a, b, f"spelling ({d} edit{'s' if d > 1 else ''} apart)"))
+    candidates: set[tuple[str, str]] = set()
+    for group in (_groups(names, lambda n, i=i: (keys[n][i],)) for i in range(3)):
+        candidates |= group
+    candidates |= _groups(names, lambda n: _deletions(keys[n][1], 2) if len(keys[n][1]) >= 3 else ())
+    out: list[tuple[str, str, str]] = []
+    for a, b in sorted(candidates):
+        (wa, ca, sa), (wb, cb, sb) = keys[a], keys[b]
+        if wa == wb:
+            out.append((a, b, "width"))
+        elif ca == cb:
+            out.append((a, b, "case"))
+        elif sa == sb:
+            out.append((a, b, "spelling (the same normalized words)"))
+        elif (d := _edits(ca, cb, 2)) <= (1 if min(len(ca), len(cb)) < 6 else 2) and min(len(ca), len(cb)) >= 3:
+            out.append((a, b, f"spelling ({d} edit{'s' if d > 1 else ''} apart)"))
+    return out
+
+
+def _groups(names: Sequence[str], keys_of) -> set[tuple[str, str]]:
+    """Pairs (in name order) of names that share at least one key."""
+    by_key: dict[Any, list[str]] = {}
+    for n in names:
+        for k in keys_of(n):
+            by_key.setdefault(k, []).append(n)
+    pairs: set[tuple[str, str]] = set()
+    for members in by_key.values():
+        members = sorted(set(members))
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs
+
+
+def _deletions(s: str, k: int) -> set[str]:
+    """``s`` and every string made from it by deleting up to ``k`` characters."""
+    out, frontier = {s}, {s}
+    for _ in range(k):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
     return out
 
 
@@ -159,7 +193,7 @@ def format_report(r: LabelsReport) -> str:
                    f"  {d['coverage']:8.3f} {d['overlap']:8.3f} {d['conflicts']:10.3f}  {agree:>12}")
     for level, counts in r.tags.items():
         out.append("")
-        out.append(f"{level} tags ({len(counts)}): " + (", ".join(f"{t} {c}" for t, c in counts.most_common())
+        out.append(f"{level} tags ({len(counts)}): " + (", ".join(f"{t} {c}" for t, c in _ranked(counts))
                                                          or "none"))
     out.append("")
     if r.variants:

@@ -11,13 +11,13 @@ Tags with fewer than ``min_tag_examples`` examples are reported and left out.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 from classifier.document import COMMENTARY, Dump
 from classifier.features import commentary_docs, topic_doc
 from classifier.linear import LinearTextModel
-from classifier.model_io import DEFAULT_THRESHOLDS, Model, library_versions, save_model
+from classifier.model_io import DEFAULT_THRESHOLDS, Model, check_model_target, library_versions, save_model
 from classifier.outlets import Outlets
 from classifier.parser import default_outlets
 from classifier.reading import ReadOptions, read_inputs
@@ -55,6 +55,25 @@ class TrainParams:
     # out of the commentary model's training: they are unlabeled, not wire. The model labels them by register.
     min_margin: float = 0.5
     split_mode: str = SPLIT_MODE
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, in words (empty when they can be trained with)."""
+        out = []
+        if self.min_tag_examples < 1:
+            out.append("min_tag_examples must be 1 or more")
+        if not (math.isfinite(self.holdout) and 0 <= self.holdout < 1):
+            out.append("holdout must be at least 0 and below 1")
+        for name in ("commentary_c", "tag_c"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 < value <= 1e6):
+                out.append(f"{name} must be a number above 0 and at most 1e6")
+        if not 1 <= self.max_features <= 10_000_000:
+            out.append("max_features must be between 1 and 10000000")
+        if not (math.isfinite(self.min_margin) and self.min_margin >= 0):
+            out.append("min_margin must be a finite number, 0 or more")
+        if self.split_mode not in ("A", "B", "C"):
+            out.append("split_mode must be A, B or C")
+        return out
 
 
 @dataclass
@@ -251,10 +270,16 @@ def _terms(vec) -> list[str]:
 
 
 def kept_tags(tag_lists: list[list[str]], minimum: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Tags with enough examples and the others, most frequent first, ties by name: the order of the model's
+    classes, and so of tied suggestions, never depends on Python's string hashing."""
+    ranked = tag_counts(tag_lists)
+    return {t: c for t, c in ranked if c >= minimum}, {t: c for t, c in ranked if c < minimum}
+
+
+def tag_counts(tag_lists: Iterable[Iterable[str]]) -> list[tuple[str, int]]:
+    """(tag, examples carrying it), most frequent first, ties in name order."""
     counts = Counter(t for tl in tag_lists for t in set(tl))
-    kept = {t: c for t, c in counts.most_common() if c >= minimum}
-    dropped = {t: c for t, c in counts.most_common() if c < minimum}
-    return kept, dropped
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[str, int]], list[str]]:
@@ -347,6 +372,7 @@ def train(
 ) -> TrainReport:
     params = params or TrainParams()
     outlets = outlets or default_outlets()
+    check_model_target(model_dir)  # before minutes of work, not after
     started = time.perf_counter()
     sources = list(paths) if paths else [str(DEFAULT_CORPUS)]
     corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress, keep_text=False, read=read)
@@ -359,7 +385,6 @@ def train(
     model, left_out, notes = fit_all(ex, params)
     model.meta.update(
         {
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": library_versions(),
             "tokenizer": {"library": "sudachipy", "dictionary": "sudachidict-core", "split_mode": params.split_mode,
                           "form": "normalized_form"},
