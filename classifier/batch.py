@@ -57,8 +57,8 @@ def _predictor(job: TagJob):
     return _PREDICTORS[key]
 
 
-def _process(job: TagJob):
-    predictor = _predictor(job)
+def _process(job: TagJob, predictor=None):
+    predictor = predictor or _predictor(job)
     if job.parse_only:
         return lambda t, p, final=True, tagged=False: predictor.parse(t, p, final, tagged)
     return lambda t, p, final=True, tagged=False: predictor.tag(t, p, job.top_k, final, tagged)
@@ -72,8 +72,12 @@ def tag_one(job: TagJob, path: str, text: str | None) -> Result:
             text = read_text(path, job.read)
     except InputError as e:
         return Result(path, error=str(e))
+    return _tag_text(job, path, text)
+
+
+def _tag_text(job: TagJob, path: str, text: str, predictor=None) -> Result:
     warning = not_japanese_warning(text, path)
-    return Result(path, [render(_process(job)(text, path), job.fmt)], warnings=[warning] if warning else [])
+    return Result(path, [render(_process(job, predictor)(text, path), job.fmt)], warnings=[warning] if warning else [])
 
 
 def stream_one(job: TagJob, path: str) -> Result:
@@ -136,24 +140,81 @@ def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
 
 def _render_text(predictor, job: TagJob, path: str, text: str) -> Result:
     """Runs on a Dask worker, with the predictor the client broadcast."""
-    dump = predictor.parse(text, path) if job.parse_only else predictor.tag(text, path, job.top_k)
-    return Result(path, [render(dump, job.fmt)])
+    return _tag_text(job, path, text, predictor)
 
 
-def run_dask(job: TagJob, items: Iterable[Input], address: str, in_flight: int = 64) -> Iterator[Result]:
-    """Like run(), on a Dask distributed cluster: the client reads the inputs and sends their text, and the
-    loaded model goes to every worker once, so workers need the package but neither the files nor the model
-    directory. At most ``in_flight`` dumps are out at a time; results come back in input order."""
-    from collections import deque
+class ClusterError(Exception):
+    """The Dask cluster cannot be reached, has no workers, or stopped answering; the message says which."""
 
+
+CONNECT_TIMEOUT = 5.0  # seconds to reach the scheduler and to see a first worker
+RESULT_TIMEOUT = 300.0  # seconds without the next result before the run is given up
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Ask the address who it is, on our own clock, before a Client is made: a refused or silent address, or a
+    server that is not a Dask scheduler, is a clear error within ``timeout`` seconds, not a hang or a crash."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def identity():
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), timeout + 1))
+    except (asyncio.TimeoutError, TimeoutError):
+        raise ClusterError(f"--dask {address}: no answer within {timeout:g} s") from None
+    except (OSError, ValueError) as e:  # refused, unreachable, or a malformed address
+        raise ClusterError(f"--dask {address}: cannot reach a Dask scheduler ({e})") from None
+    except Exception as e:  # the server answered in another protocol (its bytes read as a frame length, say)
+        raise ClusterError(f"--dask {address}: the server there does not speak Dask's protocol "
+                           f"({type(e).__name__})") from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise ClusterError(f"--dask {address}: the server there is not a Dask scheduler")
+
+
+def _connect(address: str, timeout: float):
     from distributed import Client
 
-    with Client(address) as client:
-        remote = client.scatter(_predictor(job), broadcast=True)
+    _probe(address, timeout)
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except Exception as e:
+        raise ClusterError(f"--dask {address}: cannot connect to the scheduler ({type(e).__name__}: {e})") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        client.close(timeout=timeout)
+        raise ClusterError(f"--dask {address}: the scheduler has no workers (waited {timeout:g} s)") from e
+    return client
+
+
+def run_dask(job: TagJob, items: Iterable[Input], address: str, in_flight: int = 64,
+             timeout: float = RESULT_TIMEOUT, connect_timeout: float = CONNECT_TIMEOUT) -> Iterator[Result]:
+    """Like run(), on a Dask distributed cluster: the client reads the inputs and sends their text, and the
+    loaded model goes to every worker once, so workers need the package but neither the files nor the model
+    directory. At most ``in_flight`` dumps are out at a time; results come back in input order. Workers may run
+    several threads (the predictor is thread-safe). A cluster that cannot be reached, has no workers, or gives
+    no next result for ``timeout`` seconds (workers gone, dead or stalled) ends the run with ClusterError."""
+    from collections import deque
+
+    client = _connect(address, connect_timeout)
+    try:
+        predictor = _predictor(job)
+        # Dask's own scatter timeout does not hold when a worker stops answering: keep our own clock.
+        remote = _bounded(lambda: client.scatter(predictor, broadcast=True), timeout,
+                          f"--dask {address}: could not send the model to the workers within {timeout:g} s: they "
+                          "are gone, dead or stalled")
         window: deque = deque()  # futures and finished Results, in input order
 
         def ready(entry) -> Result:
-            return entry if isinstance(entry, Result) else entry.result()
+            return entry if isinstance(entry, Result) else _result(entry, timeout, address)
 
         for path, text, error in (_task(item, job.read) for item in items):
             if error:
@@ -166,10 +227,56 @@ def run_dask(job: TagJob, items: Iterable[Input], address: str, in_flight: int =
             else:
                 try:
                     text = text if text is not None else read_text(path, job.read)
-                    window.append(client.submit(_render_text, remote, job, path, text, pure=False))
+                    window.append((path, client.submit(_render_text, remote, job, path, text, pure=False)))
                 except InputError as e:
                     window.append(Result(path, error=str(e)))
             while len(window) > in_flight:
                 yield ready(window.popleft())
         while window:
             yield ready(window.popleft())
+    finally:
+        try:
+            _bounded(lambda: client.close(timeout=connect_timeout), connect_timeout + 1, "close")
+        except (ClusterError, OSError, TimeoutError):
+            pass  # a cluster that cannot even say goodbye: the run's own outcome is what matters
+
+
+def _bounded(call, timeout: float, message: str):
+    """``call()`` in a helper thread, given up (ClusterError) after ``timeout`` seconds."""
+    import threading
+
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as e:  # handed to the caller's thread
+            box["error"] = e
+
+    thread = threading.Thread(target=target, daemon=True, name="dask-call")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise ClusterError(message)
+    if "error" in box:
+        e = box["error"]
+        if isinstance(e, (OSError, TimeoutError)):
+            raise ClusterError(f"{message} ({e})") from None
+        raise e
+    return box["value"]
+
+
+def _result(entry, timeout: float, address: str) -> Result:
+    from distributed import TimeoutError as DaskTimeout
+
+    path, future = entry
+    try:
+        return future.result(timeout=timeout)
+    except (TimeoutError, DaskTimeout):
+        raise ClusterError(f"--dask {address}: no result for {path} within {timeout:g} s: the workers are gone, "
+                           "dead or stalled; stopping") from None
+    except Exception as e:
+        if type(e).__name__ in ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError"):
+            raise ClusterError(f"--dask {address}: {path}: the cluster lost the task ({type(e).__name__}: {e})"
+                               ) from None
+        raise

@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--dask", metavar="ADDRESS",
                     help="tag on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786); "
                          "needs the optional extra: pip install 'hashtag-classifier[dask]'")
+    tg.add_argument("--dask-timeout", type=float, default=300.0, metavar="SECONDS",
+                    help="with --dask: give up when the cluster returns no next result for this long (workers "
+                         "gone, dead or stalled; default 300); the scheduler must answer within 10 s")
     return p
 
 
@@ -132,12 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_INPUT
+    from .batch import ClusterError
     from .output import OutputError
 
     try:
         commands = {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval, "labels": cmd_labels}
         return commands[args.command](args)
-    except (UsageError, ModelError, OutletFileError, OutputError) as e:
+    except (UsageError, ModelError, OutletFileError, OutputError, ClusterError) as e:
         _err(str(e))
         return EXIT_INPUT
     except KeyboardInterrupt:
@@ -228,13 +232,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from .batch import preload
     from .predictor import Predictor
 
     if args.top_k < 0:
         raise UsageError("--top-k must be 0 or more")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    predictor = Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, load once
+    if not (0 < args.dask_timeout < float("inf")):
+        raise UsageError("--dask-timeout must be a number of seconds above 0")
     if args.dask:
         try:
             import distributed  # noqa: F401
@@ -242,8 +248,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
         if args.jobs != 1:
             raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
-    from .batch import preload
-
+    predictor = Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, load once
     job = _job(args, parse_only=False)
     preload(job, predictor)
     return _run_jobs(args, job, args.jobs, args.dask)
@@ -294,7 +299,7 @@ def _write_results(args: argparse.Namespace, job, items, jobs: int, out, failure
     """Write every result; returns how many dumps were written."""
     from .batch import run, run_dask
 
-    results = run_dask(job, items, dask) if dask else run(job, items, jobs)
+    results = run_dask(job, items, dask, timeout=args.dask_timeout) if dask else run(job, items, jobs)
     with Writer(out, args.format) as w:
         for result in _progress(_shows_progress(args))(results, "tagging" if not job.parse_only else "parsing",
                                                        len(items)):

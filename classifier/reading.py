@@ -47,9 +47,12 @@ class Input:
 def check_encoding(name: str) -> str:
     """The codec name for a user's --encoding, or InputError."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise InputError(f"unknown encoding {name!r} (try utf-8, shift_jis, cp932, euc-jp, utf-16)") from None
+    if not getattr(info, "_is_text_encoding", True):  # base64, rot13, zlib…: codecs, but not text encodings
+        raise InputError(f"{name!r} is not a text encoding (try utf-8, shift_jis, cp932, euc-jp, utf-16)")
+    return info.name
 
 
 def looks_binary(data: bytes) -> bool:
@@ -192,8 +195,13 @@ def read_inputs(paths: list[str], options: ReadOptions = ReadOptions()) -> Itera
 
 def read_text(path: str, options: ReadOptions = ReadOptions()) -> str:
     if path == STDIN:
-        data = sys.stdin.buffer.read()
         name = "<stdin>"
+        if sys.stdin is None:
+            raise InputError(f"{name}: standard input is closed")
+        try:
+            data = sys.stdin.buffer.read()
+        except (OSError, ValueError) as e:
+            raise InputError(f"{name}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     else:
         name = path
         try:

@@ -12,6 +12,7 @@ Choices, and why:
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
@@ -39,26 +40,42 @@ class Tokens:
 
 
 class Tokenizer:
-    """A lazily created Sudachi tokenizer (sudachidict-core)."""
+    """Sudachi (sudachidict-core), created lazily. Safe to share between threads: a Sudachi tokenizer may not be
+    used by two threads at once, so each thread gets its own, all made from one dictionary loaded once."""
 
     def __init__(self, mode: str = SPLIT_MODE) -> None:
         self.mode = mode
-        self._tok = None
+        self._dictionary = None
         self._content_pos: frozenset[int] = frozenset()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        return {"mode": self.mode}  # Sudachi objects stay behind; a copy in another process makes its own
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["mode"])
 
     def _sudachi(self):
-        if self._tok is None:
-            from sudachipy import Dictionary, SplitMode
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            with self._lock:
+                if self._dictionary is None:
+                    from sudachipy import Dictionary
 
-            dictionary = Dictionary(dict="core")
-            make = getattr(dictionary, "tokenizer", None) or dictionary.create  # tokenizer() since 0.6.9
-            self._tok = make(mode=getattr(SplitMode, self.mode))
-            # Topic-bearing parts of speech as ids: an int lookup per token instead of a tuple of strings.
-            self._content_pos = frozenset(
-                i for i, pos in enumerate(_all_pos(dictionary))
-                if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
-            )
-        return self._tok
+                    dictionary = Dictionary(dict="core")
+                    # Topic-bearing parts of speech as ids: an int lookup per token, not a tuple of strings.
+                    self._content_pos = frozenset(
+                        i for i, pos in enumerate(_all_pos(dictionary))
+                        if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
+                    )
+                    self._dictionary = dictionary
+                from sudachipy import SplitMode
+
+                make = getattr(self._dictionary, "tokenizer", None) or self._dictionary.create  # tokenizer() since 0.6.9
+                tok = make(mode=getattr(SplitMode, self.mode))
+            self._local.tok = tok
+        return tok
 
     def tokenize(self, text: str) -> Tokens:
         links: tuple[str, ...] = ()
