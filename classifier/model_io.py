@@ -25,12 +25,15 @@ import numpy as np
 
 from .atomic import write_atomic
 from .linear import LinearTextModel
+from .suggest import NeighbourIndex
 
 FORMAT_NAME = "hashtag-classifier-model"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 ENV_MODEL = "CLASSIFIER_MODEL"
-PARTS = ("commentary", "section", "post")
+LINEAR_PARTS = ("commentary", "section", "post")
+NEIGHBOUR_PARTS = ("section_neighbours", "post_neighbours")
+PARTS = LINEAR_PARTS + NEIGHBOUR_PARTS
 DEFAULT_THRESHOLDS = {
     # final verdict on a text block: commentary when rules_margin + model_weight * 2 * (p - model_center) > 0
     "model_weight": 3.0,
@@ -53,6 +56,8 @@ class Model:
     section: LinearTextModel | None = None
     post: LinearTextModel | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    section_neighbours: NeighbourIndex | None = None
+    post_neighbours: NeighbourIndex | None = None
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -135,7 +140,7 @@ def save_model(model: Model, directory: str | Path) -> Path:
         try:
             parts: dict[str, Any] = {}
             for name in PARTS:
-                m: LinearTextModel | None = getattr(model, name)
+                m = getattr(model, name)
                 parts[name] = None if m is None else _save_part(d, name, m, created)
             current = _array_files({"models": parts})
             previous = sorted(_array_files(old) - current) if old else []
@@ -192,19 +197,31 @@ class _locked:
         os.close(self.fd)  # closing releases the lock
 
 
-def _save_part(d: Path, name: str, m: LinearTextModel, created: list[Path]) -> dict[str, Any]:
-    arrays = {}
-    for key, arr in (("idf", m.idf), ("coef", m.coef), ("intercept", m.intercept)):
-        buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr, dtype=np.float64), allow_pickle=False)
-        data = buf.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        fname = f"{name}.{key}.{digest[:16]}.npy"
-        if not (d / fname).exists():
-            write_atomic(d / fname, data)
-            created.append(d / fname)
-        arrays[key] = {"file": fname, "sha256": digest, "shape": list(arr.shape), "bytes": len(data)}
+def _save_part(d: Path, name: str, m: LinearTextModel | NeighbourIndex, created: list[Path]) -> dict[str, Any]:
+    if isinstance(m, NeighbourIndex):
+        arrays = {key: _save_array(d, name, key, arr, created) for key, arr in
+                  (("idf", m.idf), ("indptr", m.indptr), ("doc_ids", m.doc_ids), ("weights", m.weights))}
+        return {"kind": "neighbours", "vocabulary": list(m.terms), "doc_tags": m.doc_tags, "doc_refs": m.doc_refs,
+                "nnz": int(len(m.doc_ids)), "arrays": arrays}
+    arrays = {key: _save_array(d, name, key, arr, created) for key, arr in
+              (("idf", m.idf), ("coef", m.coef), ("intercept", m.intercept))}
     return {"classes": list(m.classes), "sublinear_tf": m.sublinear_tf, "vocabulary": list(m.terms), "arrays": arrays}
+
+
+def _save_array(d: Path, part: str, key: str, arr: np.ndarray, created: list[Path]) -> dict[str, Any]:
+    dtype = np.int64 if key in INT_ARRAYS else np.float64
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr, dtype=dtype), allow_pickle=False)
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    fname = f"{part}.{key}.{digest[:16]}.npy"
+    if not (d / fname).exists():
+        write_atomic(d / fname, data)
+        created.append(d / fname)
+    return {"file": fname, "sha256": digest, "shape": list(arr.shape), "bytes": len(data)}
+
+
+INT_ARRAYS = ("indptr", "doc_ids")
 
 
 # --- loading -----------------------------------------------------------------------------------------------
@@ -229,7 +246,8 @@ def load_model(directory: str | Path | None = None, any_dictionary: bool = False
             continue
         if parts["commentary"] is None:
             raise ModelError(f"{d}: the model has no commentary part")
-        return Model(parts["commentary"], parts["section"], parts["post"], meta)
+        return Model(parts["commentary"], parts["section"], parts["post"], meta, parts["section_neighbours"],
+                     parts["post_neighbours"])
     raise AssertionError("unreachable")
 
 
@@ -297,33 +315,66 @@ def _check_dictionary(d: Path, meta: dict[str, Any]) -> None:
         )
 
 
-def _load_part(d: Path, name: str, spec: Any) -> LinearTextModel | None:
+def _load_part(d: Path, name: str, spec: Any) -> LinearTextModel | NeighbourIndex | None:
     if spec is None:
         return None
     where = f"{d / MODEL_FILE}: the {name} model"
     if not isinstance(spec, dict) or not isinstance(spec.get("arrays"), dict):
         raise ModelError(f"{where} is malformed (no arrays)")
+    if name in NEIGHBOUR_PARTS:
+        return _load_neighbours(d, name, spec, where)
     terms, classes = spec.get("vocabulary"), spec.get("classes")
-    for what, items in (("vocabulary", terms), ("classes", classes)):
-        if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
-            raise ModelError(f"{where}: its {what} should be a list of strings")
-        if len(set(items)) != len(items):
-            raise ModelError(f"{where}: its {what} repeats an entry")
+    _check_strings(where, "vocabulary", terms)
+    _check_strings(where, "classes", classes)
     shapes = {"idf": (len(terms),), "coef": (len(classes), len(terms)), "intercept": (len(classes),)}
-    if set(spec["arrays"]) != set(shapes):
-        raise ModelError(f"{where} should have the arrays {', '.join(shapes)}")
-    arrays = {key: _load_array(d, name, spec["arrays"][key], shape) for key, shape in shapes.items()}
+    arrays = _load_arrays(d, name, spec, shapes, where)
     sublinear = spec.get("sublinear_tf", True)
     if not isinstance(sublinear, bool):
         raise ModelError(f"{where}: sublinear_tf should be true or false")
     return LinearTextModel(terms, arrays["idf"], arrays["coef"], arrays["intercept"], classes, sublinear)
 
 
+def _check_strings(where: str, what: str, items: Any, unique: bool = True) -> None:
+    if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+        raise ModelError(f"{where}: its {what} should be a list of strings")
+    if unique and len(set(items)) != len(items):
+        raise ModelError(f"{where}: its {what} repeats an entry")
+
+
+def _load_arrays(d: Path, name: str, spec: dict[str, Any], shapes: dict[str, tuple[int, ...]], where: str
+                 ) -> dict[str, np.ndarray]:
+    if set(spec["arrays"]) != set(shapes):
+        raise ModelError(f"{where} should have the arrays {', '.join(shapes)}")
+    return {key: _load_array(d, name, spec["arrays"][key], shape, np.int64 if key in INT_ARRAYS else np.float64)
+            for key, shape in shapes.items()}
+
+
+def _load_neighbours(d: Path, name: str, spec: dict[str, Any], where: str) -> NeighbourIndex:
+    terms, doc_tags, refs, nnz = spec.get("vocabulary"), spec.get("doc_tags"), spec.get("doc_refs", []), spec.get("nnz")
+    _check_strings(where, "vocabulary", terms)
+    if not isinstance(doc_tags, list):
+        raise ModelError(f"{where}: its doc_tags should be a list of lists of tags")
+    for tags in doc_tags:
+        _check_strings(where, "doc_tags", tags, unique=False)
+    if not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs):
+        raise ModelError(f"{where}: its doc_refs should be a list of objects")
+    if isinstance(nnz, bool) or not isinstance(nnz, int) or not 0 <= nnz <= 10**9:
+        raise ModelError(f"{where}: nnz should be a count, not {nnz!r}")
+    shapes = {"idf": (len(terms),), "indptr": (len(terms) + 1,), "doc_ids": (nnz,), "weights": (nnz,)}
+    a = _load_arrays(d, name, spec, shapes, where)
+    indptr, doc_ids = a["indptr"], a["doc_ids"]
+    if (len(indptr) and (indptr[0] != 0 or indptr[-1] != nnz)) or np.any(np.diff(indptr) < 0):
+        raise ModelError(f"{where}: its index pointers are not a valid sparse layout")
+    if nnz and (doc_ids.min() < 0 or doc_ids.max() >= len(doc_tags)):
+        raise ModelError(f"{where}: a document number is out of range")
+    return NeighbourIndex(terms, a["idf"], indptr, doc_ids, a["weights"], doc_tags, refs)
+
+
 NPY_MAGIC = b"\x93NUMPY"
 NPY_HEADER_MAX = 1 << 16  # a .npy header is a few hundred bytes; this bounds what we read beyond the data
 
 
-def _load_array(d: Path, part: str, a: Any, shape: tuple[int, ...]) -> np.ndarray:
+def _load_array(d: Path, part: str, a: Any, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
     """One array, checked against model.json: name, size, checksum, format, dtype, shape, finite values.
     Never reads more than an array of the shape its vocabulary and classes give can take."""
     where = f"{d / MODEL_FILE}: the {part} model"
@@ -353,12 +404,12 @@ def _load_array(d: Path, part: str, a: Any, shape: tuple[int, ...]) -> np.ndarra
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         raise ModelError(f"{path}: not a plain NumPy array ({e}); refusing to load it") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.float64:
-        raise ModelError(f"{path}: expected float64 numbers, found {getattr(arr, 'dtype', type(arr).__name__)}; "
-                         "refusing to load it")
+    if not isinstance(arr, np.ndarray) or arr.dtype != dtype:
+        raise ModelError(f"{path}: expected {np.dtype(dtype).name} numbers, found "
+                         f"{getattr(arr, 'dtype', type(arr).__name__)}; refusing to load it")
     if arr.shape != shape:
         raise ModelError(f"{path}: an array of shape {list(arr.shape)}, its vocabulary and classes need "
                          f"{list(shape)}")
-    if not np.isfinite(arr).all():
+    if arr.dtype == np.float64 and not np.isfinite(arr).all():
         raise ModelError(f"{path}: holds NaN or infinite numbers; the model is corrupt")
     return arr

@@ -1,0 +1,166 @@
+"""Tag suggestions from three sources combined in one ranked list, as an ensemble of backends does:
+
+- the linear model (one-vs-rest logistic regression over TF-IDF): good for tags with many examples;
+- the nearest tagged sections of the archive (cosine over TF-IDF): a tag seen once is suggested when its one
+  section resembles the text;
+- the tag's own name, or its words, found in the text.
+
+A small logistic regression, fitted at training time on held-out sections (see training/suggest_fit.py), turns
+each candidate tag's scores from the three into one probability; its weights are stored in the model, so no
+weight here is set by hand. NumPy only: nothing of scikit-learn or SciPy is needed to suggest.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .linear import LinearTextModel
+
+NEIGHBOURS = 10  # nearest tagged sections that vote
+CANDIDATES_PER_SOURCE = 10
+FEATURES = ("linear", "linear_rank", "neighbours", "nearest", "name", "frequency", "bias")
+
+
+def name_key(name: str) -> str:
+    """A tag name as it is compared with text: NFKC (full-width letters folded) and case-folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+@dataclass
+class NeighbourIndex:
+    """The tagged documents of the archive as l2-normalised TF-IDF vectors, stored by term (CSC) so that a
+    query touches only the documents that share a word with it."""
+
+    terms: list[str]
+    idf: np.ndarray  # (n_terms,)
+    indptr: np.ndarray  # (n_terms + 1,) int64: documents of term t are doc_ids[indptr[t]:indptr[t+1]]
+    doc_ids: np.ndarray  # (nnz,) int64
+    weights: np.ndarray  # (nnz,) float64
+    doc_tags: list[list[str]]
+    doc_refs: list[dict] = field(default_factory=list)  # where each document is: path, lines
+    _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def index(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {t: i for i, t in enumerate(self.terms)}
+        return self._index
+
+    def similarities(self, doc: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of a document (its term list) with every indexed document."""
+        sims = np.zeros(len(self.doc_tags))
+        counts: dict[int, int] = {}
+        index = self.index
+        for t in doc:
+            i = index.get(t)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return sims
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        q = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[cols]
+        q /= np.sqrt(q @ q)
+        starts, ends = self.indptr[cols], self.indptr[cols + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            return sims
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
+        np.add.at(sims, self.doc_ids[take], self.weights[take] * np.repeat(q, lengths))
+        return sims
+
+    def nearest(self, doc: Sequence[str], k: int = NEIGHBOURS) -> list[tuple[int, float]]:
+        sims = self.similarities(doc)
+        if not len(sims):
+            return []
+        order = np.argsort(-sims, kind="stable")[:k]
+        return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
+
+
+@dataclass
+class TagNames:
+    """Each tag's name, and its words as the tokenizer gives them, to look for in a text."""
+
+    tags: list[str]
+    keys: list[str]  # name_key of each tag
+    words: list[list[str]]  # the normalized content words of each name
+
+    def scores(self, text_key: str, words: set[str]) -> dict[str, float]:
+        """1 for a tag whose name is in the text; otherwise the share of its words that are."""
+        out: dict[str, float] = {}
+        for tag, key, ws in zip(self.tags, self.keys, self.words):
+            if len(key) >= 2 and key in text_key:
+                out[tag] = 1.0
+            elif ws:
+                found = sum(w in words for w in ws)
+                if found:
+                    out[tag] = found / len(ws)
+        return out
+
+
+@dataclass
+class Suggester:
+    """The three sources and the weights that combine them, for one level (section or post)."""
+
+    linear: LinearTextModel | None
+    neighbours: NeighbourIndex | None
+    names: TagNames | None
+    counts: dict[str, int]  # training examples of each tag
+    weights: list[float]  # one per FEATURES
+    tag_words: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def candidates(self, doc: Sequence[str], text_key: str) -> dict[str, list[float]]:
+        """Every candidate tag with its feature vector (in the order of FEATURES)."""
+        return candidate_features(self, doc, text_key)
+
+    def suggest(self, doc: Sequence[str], text_key: str, k: int, floor: float) -> list[tuple[str, float]]:
+        """The best k tags with their combined probability, best first (ties by name)."""
+        feats = self.candidates(doc, text_key)
+        if not feats:
+            return []
+        w = np.asarray(self.weights)
+        scored = [(tag, 1.0 / (1.0 + math.exp(-float(np.dot(w, f))))) for tag, f in feats.items()]
+        scored.sort(key=lambda ts: (-ts[1], ts[0]))
+        return [(t, s) for t, s in scored[: max(k, 0)] if s >= floor]
+
+
+def candidate_features(s: Suggester, doc: Sequence[str], text_key: str) -> dict[str, list[float]]:
+    """The features of each candidate tag of a document: shared by training (to fit the weights) and tagging."""
+    words = set(doc)
+    linear: dict[str, tuple[float, int]] = {}
+    if s.linear is not None and any(t in s.linear.index for t in doc):
+        row = s.linear.predict_proba([doc])[0]
+        order = np.argsort(-row, kind="stable")
+        for rank, i in enumerate(order[:CANDIDATES_PER_SOURCE]):
+            linear[s.linear.classes[i]] = (float(row[i]), rank + 1)
+        all_linear = dict(zip(s.linear.classes, row.tolist()))
+    else:
+        all_linear = {}
+    votes: dict[str, float] = {}
+    nearest: dict[str, float] = {}
+    if s.neighbours is not None:
+        near = s.neighbours.nearest(doc)
+        total = sum(sim for _, sim in near) or 1.0
+        for i, sim in near:
+            for tag in s.neighbours.doc_tags[i]:
+                votes[tag] = votes.get(tag, 0.0) + sim / total
+                nearest[tag] = max(nearest.get(tag, 0.0), sim)
+    names = s.names.scores(text_key, words) if s.names is not None else {}
+    tags = set(linear) | set(votes) | set(names)
+    top = max(s.counts.values(), default=1)
+    out: dict[str, list[float]] = {}
+    for tag in tags:
+        if tag not in s.counts:
+            continue  # a name seen by a source but not a tag of this level
+        p, rank = linear.get(tag, (all_linear.get(tag, 0.0), CANDIDATES_PER_SOURCE + 1))
+        out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), names.get(tag, 0.0),
+                    math.log1p(s.counts[tag]) / math.log1p(top), 1.0]
+    return out
+
+
+# Used until a level has enough held-out examples to fit its own weights (a tiny archive): each source counts,
+# the linear model most, as measured on the bundled corpus (docs/BENCHMARKS.md).
+FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 2.0, 0.5, -3.5]
