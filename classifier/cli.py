@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("corpus", nargs="*", metavar="CORPUS",
                     help="dump files or directories (default: the bundled sample corpus)")
     st.add_argument("--model", metavar="DIR", default=None, help=f"where to write the model (default: {_dflt()})")
-    st.add_argument("--min-examples", type=int, default=3, metavar="N",
-                    help="a tag needs N tagged sections or posts to be learned (default 3)")
+    st.add_argument("--min-examples", type=int, default=1, metavar="N",
+                    help="a tag needs N tagged sections or posts to be suggested (default 1: every tag; rare tags "
+                         "are found through their nearest sections and their names)")
     st.add_argument("--holdout", type=float, default=0.2, metavar="F",
                     help="share of posts held out for the summary's scores, 0 for none (default 0.2)")
     st.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")

@@ -92,3 +92,12 @@ def topic_doc(tokens: Sequence[Tokens | None], indices: Sequence[int] | None = N
     """The tag models' document: the topic words of the given text blocks (all of them when None)."""
     chosen = range(len(tokens)) if indices is None else indices
     return [w for k in chosen if (t := tokens[k]) is not None for w in t.content]
+
+
+def words_key(tokens: Sequence[Tokens | None], indices: Sequence[int] | None = None) -> str:
+    """The text of the given blocks as its normalized words run together, NFKC and case-folded: where a tag's
+    name (tokenized the same way) is looked for."""
+    from .suggest import name_key
+
+    chosen = range(len(tokens)) if indices is None else indices
+    return name_key("".join(w for k in chosen if (t := tokens[k]) is not None for w in t.words))

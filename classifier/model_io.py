@@ -42,7 +42,7 @@ DEFAULT_THRESHOLDS = {
     # training/corpus --folds 5` on marker-stripped copies (recall 0.74 -> 0.83 at precision 1.00).
     "model_center": 0.45,
     # suggestions below this score are not shown
-    "suggest_min": 0.05,
+    "suggest_min": 0.01,
 }
 
 

@@ -9,9 +9,10 @@ import numpy as np
 from training.rules import label_dump
 
 from .document import COMMENTARY, WIRE, Dump, Suggestion
-from .features import commentary_docs, topic_doc
+from .features import commentary_docs, topic_doc, words_key
 from .linear import LinearTextModel
 from .model_io import Model, load_model
+from .suggest import Suggester, TagNames
 from .outlets import Outlets
 from .parser import default_outlets, parse
 from .segment import segment
@@ -34,6 +35,7 @@ class Predictor:
         self.model = model
         self.outlets = outlets
         self.tokenizer = tokenizer
+        self._suggesters: dict[str, Suggester | None] = {}
 
     @classmethod
     def load(cls, path: str | Path | None = None, outlets: Outlets | None = None, any_dictionary: bool = False
@@ -94,22 +96,35 @@ class Predictor:
             elif model_label == final and abs(lean) >= 0.5:
                 b.rules = [*b.rules, "model"]
 
+    def suggester(self, level: str) -> Suggester | None:
+        """The section or post suggester of the model (built once from its parts)."""
+        if level not in self._suggesters:
+            self._suggesters[level] = suggester_of(self.model, level)
+        return self._suggesters[level]
+
     def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int) -> None:
         floor = float(self.model.thresholds["suggest_min"])
-        if self.model.section is not None and dump.sections:
-            docs = [topic_doc(tokens, s.block_indices) for s in dump.sections]
-            scores = self.model.section.predict_proba(docs)
-            for s, doc, row in zip(dump.sections, docs, scores):
-                s.suggested = _top(self.model.section, doc, row, top_k, floor)
-        if self.model.post is not None:
-            doc = topic_doc(tokens)
-            row = self.model.post.predict_proba([doc])[0]
-            dump.post.suggested = _top(self.model.post, doc, row, top_k, floor)
+        section = self.suggester("section")
+        if section is not None:
+            for s in dump.sections:
+                found = section.suggest(topic_doc(tokens, s.block_indices), words_key(tokens, s.block_indices),
+                                        top_k, floor)
+                s.suggested = [Suggestion(t, p) for t, p in found]
+        post = self.suggester("post")
+        if post is not None:
+            found = post.suggest(topic_doc(tokens), words_key(tokens), top_k, floor)
+            dump.post.suggested = [Suggestion(t, p) for t, p in found]
 
 
-def _top(model: LinearTextModel, doc: list[str], row: np.ndarray, k: int, floor: float) -> list[Suggestion]:
-    """The best k tags; none for text without a single word the model knows (its scores would be priors)."""
-    if not any(t in model.index for t in doc):
-        return []
-    order = np.argsort(-row, kind="stable")[: max(k, 0)]
-    return [Suggestion(model.classes[i], float(row[i])) for i in order if row[i] >= floor]
+def suggester_of(model: Model, level: str) -> Suggester | None:
+    """A level's suggester from the model's linear part, neighbour index and the meta that combines them."""
+    meta = model.meta.get("suggest", {}).get(level)
+    linear = getattr(model, level)
+    if meta is None:  # a model of the first format: the linear model alone
+        if linear is None:
+            return None
+        counts = {c: 1 for c in linear.classes}
+        return Suggester(linear, None, None, counts, [1.0, 0, 0, 0, 0, 0, 0])
+    names = meta["names"]
+    return Suggester(linear, getattr(model, f"{level}_neighbours"), TagNames(names["tags"], names["keys"],
+                     names["words"]), dict(meta["counts"]), list(meta["weights"]))

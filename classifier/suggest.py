@@ -149,7 +149,7 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str) -> dict[
                 votes[tag] = votes.get(tag, 0.0) + sim / total
                 nearest[tag] = max(nearest.get(tag, 0.0), sim)
     names = s.names.scores(text_key, words) if s.names is not None else {}
-    tags = set(linear) | set(votes) | set(names)
+    tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
     top = max(s.counts.values(), default=1)
     out: dict[str, list[float]] = {}
     for tag in tags:

@@ -64,8 +64,8 @@ def small_fit():
     ex = build_examples(corpus, range(len(corpus.dumps)))
     params = TrainParams()
     comm, comm_pipe = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
-    tags = list(kept_tags(ex.post_tags, 3)[0])
-    post, post_pipe = fit_tags(ex.post_docs, ex.post_tags, tags, params)
+    tags = list(kept_tags(ex.posts.tags, 3)[0])
+    post, post_pipe = fit_tags(ex.posts.docs, ex.posts.tags, tags, params)
     return ex, comm, comm_pipe, post, post_pipe
 
 
@@ -73,7 +73,24 @@ def test_numpy_scores_equal_the_scikit_learn_pipeline(small_fit):
     ex, comm, comm_pipe, post, post_pipe = small_fit
     docs = list(ex.comm_docs())[:300]
     np.testing.assert_allclose(comm.predict_proba(docs)[:, 0], comm_pipe.predict_proba(docs)[:, 1], atol=1e-10)
-    np.testing.assert_allclose(post.predict_proba(ex.post_docs), post_pipe.predict_proba(ex.post_docs), atol=1e-10)
+    np.testing.assert_allclose(post.predict_proba(ex.posts.docs), post_pipe.predict_proba(ex.posts.docs), atol=1e-10)
+
+
+def test_neighbour_similarities_equal_cosine_over_tfidf(small_fit, monkeypatch):
+    """The NumPy-only neighbour index scores what scikit-learn's TF-IDF and a cosine would."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from training import suggest_fit
+
+    ex = small_fit[0]
+    docs = ex.sections.docs
+    monkeypatch.setattr(suggest_fit, "MAX_TERMS_PER_DOC", 10**6)  # no cut: exact cosine
+    index = suggest_fit.fit_neighbours(ex.sections)
+    x = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True).fit_transform(docs)
+    want = (x @ x.T).toarray()
+    for i in range(0, len(docs), 5):
+        np.testing.assert_allclose(index.similarities(docs[i]), want[i], atol=1e-9)
+    assert [i for i, _ in index.nearest(docs[3], 1)] == [3]
 
 
 def test_tagging_never_imports_scikit_learn(trained_model):

@@ -43,9 +43,17 @@ def test_a_single_tag(tmp_path):
     assert [s.tag for s in p.tag(BASE).post.suggested] == ["Only"]
 
 
-def test_tags_with_one_example_are_reported_and_left_out(tmp_path):
+def test_tags_with_one_example_are_kept_and_reported_as_rare(tmp_path):
     texts = ["\n".join(BODY) + f"\n#Common\n#Rare{i}\n" for i in range(4)]
     report, p = fit(tmp_path, texts)
+    assert report.post_tags == {"Common": 4, "Rare0": 1, "Rare1": 1, "Rare2": 1, "Rare3": 1}
+    assert "post tags that are rare (4" in format_report(report)
+    assert not report.left_out["post"]
+
+
+def test_min_examples_leaves_rare_tags_out(tmp_path):
+    texts = ["\n".join(BODY) + f"\n#Common\n#Rare{i}\n" for i in range(4)]
+    report, p = fit(tmp_path, texts, min_tag_examples=2)
     assert report.post_tags == {"Common": 4}
     assert report.left_out["post"] == {"Rare0": 1, "Rare1": 1, "Rare2": 1, "Rare3": 1}
     assert "post tags left out" in format_report(report)

@@ -230,8 +230,8 @@ def evaluate(
         ex = build_examples(train_corpus, train_idx, params.marker_dropout, params.min_margin)
         model, _, _ = fit_all(ex, params)
         seconds["train"] += time.perf_counter() - t
-        sec_freq = _frequency(ex.sec_tags, model.section.classes if model.section else [])
-        post_freq = _frequency(ex.post_tags, model.post.classes if model.post else [])
+        sec_freq = _frequency(ex.sections.tags, model.section.classes if model.section else [])
+        post_freq = _frequency(ex.posts.tags, model.post.classes if model.post else [])
         predictor = Predictor(model, outlets, tok)
         t = time.perf_counter()
         for i in test_idx:

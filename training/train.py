@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from classifier.document import COMMENTARY, Dump
-from classifier.features import commentary_docs, topic_doc
+from classifier.features import commentary_docs, topic_doc, words_key
 from classifier.linear import LinearTextModel
 from classifier.model_io import DEFAULT_THRESHOLDS, Model, check_model_target, library_versions, save_model
 from classifier.outlets import Outlets
@@ -34,6 +34,7 @@ from classifier.segment import segment
 from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
 from training.metrics import PRF, binary_prf, topk_micro
 from training.rules import label_dump
+from training.suggest_fit import LevelData, fit_suggester
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -44,7 +45,7 @@ class TrainingError(Exception):
 
 @dataclass
 class TrainParams:
-    min_tag_examples: int = 3  # a tag needs this many tagged sections (or posts) to get a model
+    min_tag_examples: int = 1  # a tag needs this many tagged sections (or posts) to be suggested: every tag by default
     holdout: float = 0.2  # share of posts held out for the summary's scores (0: none)
     seed: int = 0
     commentary_c: float = 1.0  # inverse regularisation of the commentary model
@@ -83,6 +84,7 @@ class Corpus:
     confidence: list[list[float]] = field(default_factory=list)  # per block, 0 for non-text blocks
     errors: list[str] = field(default_factory=list)
     fingerprint: str = ""
+    tokenizer: Tokenizer | None = None
 
 
 @dataclass
@@ -97,10 +99,8 @@ class Examples:
     # (dump index, block indices shown as they are, block indices shown again without markers)
     comm_plan: list[tuple[int, list[int], list[int]]] = field(default_factory=list)
     comm_labels: list[int] = field(default_factory=list)
-    sec_docs: list[list[str]] = field(default_factory=list)
-    sec_tags: list[list[str]] = field(default_factory=list)
-    post_docs: list[list[str]] = field(default_factory=list)
-    post_tags: list[list[str]] = field(default_factory=list)
+    sections: LevelData = field(default_factory=LevelData)
+    posts: LevelData = field(default_factory=LevelData)
 
     def comm_docs(self) -> Iterator[list[str]]:
         assert self.corpus is not None
@@ -149,7 +149,7 @@ def load_corpus(
     no more, and a large archive then fits in memory); ``dump_text`` reads a dump's text again.
     """
     items = list(read_inputs(list(paths), read))
-    corpus = Corpus([], [])
+    corpus = Corpus([], [], tokenizer=tokenizer)
     digest = hashlib.sha256()
     for item in progress(items, "reading corpus", len(items)):
         if item.error is not None or item.text is None:
@@ -185,12 +185,20 @@ def build_examples(
         ex.comm_labels += [int(dump.blocks[k].label == COMMENTARY) for k in shown + stripped]
         for s in dump.sections:
             if s.tag_line is not None and s.existing:
-                ex.sec_docs.append(topic_doc(tokens, s.block_indices))
-                ex.sec_tags.append(_names(s.existing))
+                ref = {"path": dump.path, "start_line": s.start_line, "end_line": s.end_line, "tag_line": s.tag_line}
+                _add(ex.sections, tokens, s.block_indices, _names(s.existing), ref, i)
         if dump.post.existing:
-            ex.post_docs.append(topic_doc(tokens))
-            ex.post_tags.append(_names(dump.post.existing))
+            _add(ex.posts, tokens, None, _names(dump.post.existing), {"path": dump.path}, i)
     return ex
+
+
+def _add(level: LevelData, tokens: list[Tokens | None], indices: list[int] | None, tags: list[str],
+         ref: dict[str, Any], group: int) -> None:
+    level.docs.append(topic_doc(tokens, indices))
+    level.keys.append(words_key(tokens, indices))
+    level.tags.append(tags)
+    level.refs.append(ref)
+    level.groups.append(group)
 
 
 def dump_text(dump: Dump) -> str:
@@ -298,20 +306,41 @@ def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[st
         notes.append(f"every text block is {only} by the rules: the commentary model says {only} for everything "
                      "(the rules still decide each line)")
         comm = _constant_commentary(bool(ex.comm_labels[0]))
-    sec_kept, sec_dropped = kept_tags(ex.sec_tags, params.min_tag_examples)
-    post_kept, post_dropped = kept_tags(ex.post_tags, params.min_tag_examples)
-    section, _ = fit_tags(ex.sec_docs, ex.sec_tags, list(sec_kept), params)
-    post, _ = fit_tags(ex.post_docs, ex.post_tags, list(post_kept), params)
-    for level, model, kept, n in (("section", section, sec_kept, len(ex.sec_docs)),
-                                  ("post", post, post_kept, len(ex.post_docs))):
-        if model is None:
-            notes.append(f"no {level} tag has enough examples (--min-examples {params.min_tag_examples}): "
-                         f"no {level} suggestions")
+    tok = (ex.corpus.tokenizer if ex.corpus is not None else None) or Tokenizer(params.split_mode)
+    model = Model(comm, meta={"tags": {}, "suggest": {}})
+    left_out: dict[str, dict[str, int]] = {}
+    for level, data in (("section", ex.sections), ("post", ex.posts)):
+        kept, dropped = kept_tags(data.tags, params.min_tag_examples)
+        left_out[level] = dropped
+        model.meta["tags"][level] = kept
+        if dropped:
+            data = LevelData(data.docs, data.keys, [[t for t in tl if t in kept] for tl in data.tags], data.refs,
+                             data.groups)
+        suggester = fit_suggester(data, tok, params)
+        if suggester is None:
+            notes.append(f"no {level} tag to learn" + (f" (--min-examples {params.min_tag_examples})" if dropped
+                                                       else "") + f": no {level} suggestions")
+            continue
+        setattr(model, level, suggester.linear)
+        setattr(model, f"{level}_neighbours", suggester.neighbours)
+        model.meta["suggest"][level] = suggester_meta(suggester)
         for tag, count in kept.items():
-            if count == n:
+            if count == len(data.docs):
                 notes.append(f"{level} tag {tag} is on every {level}: it will always be suggested first")
-    tags = {"section": sec_kept, "post": post_kept, "left_out": {"section": sec_dropped, "post": post_dropped}}
-    return Model(comm, section, post, {"tags": tags}), tags["left_out"], notes
+    model.meta["tags"]["left_out"] = left_out
+    model.meta["tags"]["rare"] = {level: [t for t, c in model.meta["tags"][level].items() if c <= RARE]
+                                  for level in ("section", "post")}
+    return model, left_out, notes
+
+
+RARE = 2  # a tag with this many examples or fewer is rare: the neighbours and its name carry it
+
+
+def suggester_meta(s) -> dict[str, Any]:
+    """What model.json keeps of a suggester besides its arrays: counts, combining weights, the tags' names."""
+    assert s.names is not None
+    return {"counts": s.counts, "weights": s.weights, "names": {"tags": s.names.tags, "keys": s.names.keys,
+                                                                "words": s.names.words}}
 
 
 def _constant_commentary(is_commentary: bool) -> LinearTextModel:
@@ -431,6 +460,10 @@ def format_report(r: TrainReport) -> str:
                 f"{level} tags left out, fewer examples than needed ({len(dropped)}): "
                 + ", ".join(f"{t} {c}" for t, c in dropped.items())
             )
+        rare = [t for t, c in kept.items() if c <= RARE]
+        if rare:
+            out.append(f"{level} tags that are rare ({len(rare)}, {RARE} examples or fewer: suggested through their "
+                       "nearest sections and their names): " + ", ".join(rare))
     if r.heldout:
         out.append(f"held-out scores on {r.heldout['posts']} posts (the model is then refit on all):")
         c: PRF = r.heldout["commentary_vs_weak"]

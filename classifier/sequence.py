@@ -1,0 +1,102 @@
+"""Commentary comes in runs: a two-state smoothing of the verdicts over the text blocks of each clip.
+
+A clip is an embedded post and the paragraphs under it, or a run of paragraphs between chrome and tag lines. Its
+text blocks are read as a hidden Markov chain of wire and commentary: the chance that a clip opens with
+commentary, and the chances of going from wire to commentary and of staying in commentary, are counted on the
+training archive's labels (with a prior, so a small archive cannot make them 0 or 1). Each block's own evidence
+(rules and model, as log-odds) is its emission; forward-backward gives each block's probability of commentary
+given the whole clip. A marked line then carries the unmarked lines after it, and an opinion paragraph pasted
+after a wire article's last report line keeps its own verdict, since commentary rarely turns back into wire
+within a clip.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .document import ATTRIBUTION, CHROME, POST_TEXT, TAG, Dump
+
+PRIOR_TRANSITIONS = 20.0  # pseudo-counts of the prior below
+PRIOR = {"start": 0.2, "enter": 0.15, "stay": 0.8}  # P(first is C), P(C after W), P(C after C)
+
+
+@dataclass
+class Transitions:
+    start: float  # P(commentary) for a clip's first text block
+    enter: float  # P(commentary | the block before was wire)
+    stay: float  # P(commentary | the block before was commentary)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"start": round(self.start, 6), "enter": round(self.enter, 6), "stay": round(self.stay, 6)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Transitions":
+        values = [d.get(k) for k in ("start", "enter", "stay")]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 < v < 1.0 for v in values):
+            raise ValueError("transitions: start, enter and stay should be probabilities strictly inside (0, 1)")
+        return cls(*(float(v) for v in values))
+
+    def smooth(self, evidence: Sequence[float]) -> list[float]:
+        """P(commentary) of each block of one clip, given every block's evidence (log-likelihood ratios)."""
+        n = len(evidence)
+        if n == 0:
+            return []
+        # log P(obs | state), up to a constant per block: wire 0, commentary the log-likelihood ratio
+        emit = np.zeros((n, 2))
+        emit[:, 1] = evidence
+        log_t = np.log(np.array([[1 - self.enter, self.enter], [1 - self.stay, self.stay]]))
+        fwd = np.zeros((n, 2))
+        fwd[0] = np.log([1 - self.start, self.start]) + emit[0]
+        for i in range(1, n):
+            fwd[i] = _logsumexp(fwd[i - 1][:, None] + log_t, axis=0) + emit[i]
+        bwd = np.zeros((n, 2))
+        for i in range(n - 2, -1, -1):
+            bwd[i] = _logsumexp(log_t + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
+        post = fwd + bwd
+        return [float(1.0 / (1.0 + math.exp(max(min(p[0] - p[1], 700.0), -700.0)))) for p in post]
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    m = a.max(axis=axis, keepdims=True)
+    return (m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def clips(dump: Dump) -> list[list[int]]:
+    """The text blocks of each clip, by block index, in order."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for k, b in enumerate(dump.blocks):
+        if b.kind in (TAG, CHROME) or (b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)):
+            if current:
+                out.append(current)
+            current = []
+        if b.is_text:
+            current.append(k)
+        elif b.kind != ATTRIBUTION:
+            continue
+    if current:
+        out.append(current)
+    return out
+
+
+def _same_post(dump: Dump, prev: int, k: int) -> bool:
+    """Consecutive lines of one embedded post (a head line, a lead, a link line) stay in one clip."""
+    a, b = dump.blocks[prev], dump.blocks[k]
+    return a.kind == POST_TEXT and b.kind == POST_TEXT and k == prev + 1
+
+
+def fit(label_runs: Sequence[Sequence[bool]]) -> Transitions:
+    """Transition chances counted over clips' labels (True for commentary), with the prior as pseudo-counts."""
+    counts = {"start": [0, 0], "enter": [0, 0], "stay": [0, 0]}
+    for run in label_runs:
+        if not run:
+            continue
+        counts["start"][run[0]] += 1
+        for a, b in zip(run, run[1:]):
+            counts["stay" if a else "enter"][b] += 1
+    return Transitions(*(
+        (c[1] + PRIOR_TRANSITIONS * PRIOR[k]) / (c[0] + c[1] + PRIOR_TRANSITIONS) for k, c in counts.items()
+    ))
