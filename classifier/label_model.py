@@ -2,13 +2,15 @@
 
 As in Snorkel, the rules' votes on the archive's text blocks are modelled as noisy, conditionally independent
 signals of one hidden label, and each rule's accuracy is estimated by expectation-maximisation from how often it
-agrees and conflicts with the others; no gold label is needed. The model is the "one-coin" Dawid-Skene model: a
-rule that votes is right with probability ``accuracy``, whatever the class; a rule that abstains says nothing.
-A block's log-odds of commentary is then the prior's log-odds plus, for each vote, ``±log(acc / (1 - acc))``.
+agrees and conflicts with the others; no gold label is needed. Every rule votes for one label only (a wire rule
+or a commentary rule); its accuracy is the chance that a block it votes on has that label, and a vote adds to the
+block's log-odds of commentary what it says beyond the share of commentary: ``±logit(accuracy) - logit(prior)``.
+That base-rate term matters: a wire rule that is right 80% of the time in an archive that is 70% wire says
+little, while a commentary rule right 95% of the time says much. A rule that abstains says nothing.
 
-Every parameter has a Beta prior centred on the rule's hand-set weight (``accuracy = sigmoid(weight)``), with
-the strength of ``PRIOR_VOTES`` votes: a rule the archive never exercises keeps its prior, and a small or one-sided
-archive moves the weights only as far as its evidence goes. A rule is never inverted (accuracy stays >= 0.5).
+Every parameter has a Beta prior centred on the rule's hand-set weight, with the strength of ``PRIOR_VOTES``
+votes: a rule the archive never exercises keeps its prior, and a small or one-sided archive moves the weights
+only as far as its evidence goes. A rule is never inverted (its accuracy stays >= 0.5).
 """
 from __future__ import annotations
 
@@ -18,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ABSTAIN, WIRE_VOTE, COMMENTARY_VOTE = 0, -1, 1
 PRIOR_VOTES = 20.0  # how many votes of evidence the hand-set prior of a rule is worth
 PRIOR_BLOCKS = 100.0  # how many blocks of evidence the prior share of commentary is worth
-PRIOR_COMMENTARY = 0.3
+PRIOR_COMMENTARY = 0.44  # log-odds -0.24: the "most text is news" prior the hand-set rules used
 ACCURACY_RANGE = (0.5, 0.995)
 
 
@@ -38,42 +39,49 @@ class LabelModel:
     """Learned accuracies of the rules and the share of commentary, in the order of ``rules``."""
 
     rules: list[str]
+    polarity: list[int]  # +1: the rule votes commentary, -1: wire
     accuracy: list[float]
     prior: float  # the share of commentary among text blocks
     votes: list[int] | None = None  # how many votes each rule cast on the training archive (for reports)
 
     @property
     def weights(self) -> dict[str, float]:
-        """Each rule's vote in log-odds: what it adds for commentary (or takes away for wire)."""
-        return {r: logit(a) for r, a in zip(self.rules, self.accuracy)}
+        """What each rule's vote adds to a block's log-odds of commentary (negative for wire rules)."""
+        base = logit(self.prior)
+        return {r: s * logit(a) - base for r, s, a in zip(self.rules, self.polarity, self.accuracy)}
 
     def log_odds(self, votes: np.ndarray) -> np.ndarray:
         """(n,) log-odds of commentary for a (n, n_rules) matrix of votes in {-1, 0, 1}."""
-        w = np.array([logit(a) for a in self.accuracy])
-        return logit(self.prior) + votes @ w if votes.size else np.full(len(votes), logit(self.prior))
+        w = np.array([self.weights[r] for r in self.rules])
+        return logit(self.prior) + (votes != 0) @ w if len(votes) else np.zeros(0)
 
     def to_dict(self) -> dict:
-        return {"rules": list(self.rules), "accuracy": [round(a, 6) for a in self.accuracy],
-                "prior": round(self.prior, 6), "votes": self.votes}
+        return {"rules": list(self.rules), "polarity": list(self.polarity),
+                "accuracy": [round(a, 6) for a in self.accuracy], "prior": round(self.prior, 6), "votes": self.votes}
 
     @classmethod
     def from_dict(cls, d: dict) -> "LabelModel":
-        rules, acc, prior = d["rules"], d["accuracy"], d["prior"]
+        rules, pol, acc, prior = d["rules"], d["polarity"], d["accuracy"], d["prior"]
         if (not isinstance(rules, list) or not all(isinstance(r, str) for r in rules) or not isinstance(acc, list)
-                or len(acc) != len(rules) or not all(_number(a) and 0.0 < a < 1.0 for a in acc)
-                or not (_number(prior) and 0.0 < prior < 1.0)):
-            raise ValueError("label model: rules, accuracies in (0, 1) and a prior in (0, 1) are needed")
+                or not isinstance(pol, list) or len(acc) != len(rules) or len(pol) != len(rules)
+                or not all(p in (-1, 1) and not isinstance(p, bool) for p in pol)
+                or not all(_number(a) and 0.0 < a < 1.0 for a in acc) or not (_number(prior) and 0.0 < prior < 1.0)):
+            raise ValueError("label model: rules, polarities ±1, accuracies in (0, 1) and a prior in (0, 1) are needed")
         votes = d.get("votes")
-        return cls(list(rules), [float(a) for a in acc], float(prior), votes if isinstance(votes, list) else None)
+        return cls(list(rules), list(pol), [float(a) for a in acc], float(prior),
+                   votes if isinstance(votes, list) else None)
 
 
 def _number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def prior_model(rules: Sequence[str], weights: Sequence[float], prior: float = PRIOR_COMMENTARY) -> LabelModel:
-    """The label model before any archive: the hand-set weights as accuracies."""
-    return LabelModel(list(rules), [_clip(float(sigmoid(w))) for w in weights], prior)
+def prior_model(rules: Sequence[str], polarity: Sequence[int], weights: Sequence[float],
+                prior: float = PRIOR_COMMENTARY) -> LabelModel:
+    """The label model before any archive: accuracies such that each vote weighs its hand-set weight."""
+    base = logit(prior)
+    acc = [_clip(float(sigmoid(w + s * base))) for s, w in zip(polarity, weights)]
+    return LabelModel(list(rules), list(polarity), acc, prior)
 
 
 def _clip(a: float) -> float:
@@ -92,11 +100,12 @@ def fit(votes: np.ndarray, start: LabelModel, iterations: int = 100, tol: float 
     model = start
     for _ in range(iterations):
         q = sigmoid(model.log_odds(votes))  # E: each block's probability of commentary
-        # M: a vote is right with the probability of the class it names
+        # M: a vote is right with the probability of the label it names
         right = np.where(votes > 0, q[:, None], 1.0 - q[:, None]) * voted
         acc = (right.sum(axis=0) + PRIOR_VOTES * prior_acc) / (counts + PRIOR_VOTES)
         prior = (q.sum() + PRIOR_BLOCKS * start.prior) / (n + PRIOR_BLOCKS)
-        new = LabelModel(model.rules, [_clip(float(a)) for a in acc], float(prior), [int(c) for c in counts])
+        new = LabelModel(model.rules, model.polarity, [_clip(float(a)) for a in acc], float(prior),
+                         [int(c) for c in counts])
         shift = max(abs(a - b) for a, b in zip(new.accuracy + [new.prior], model.accuracy + [model.prior]))
         model = new
         if shift < tol:

@@ -28,19 +28,13 @@ from .linear import LinearTextModel
 from .suggest import NeighbourIndex
 
 FORMAT_NAME = "hashtag-classifier-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the label model, calibration, transitions, reputations, suggesters
 MODEL_FILE = "model.json"
 ENV_MODEL = "CLASSIFIER_MODEL"
 LINEAR_PARTS = ("commentary", "section", "post")
 NEIGHBOUR_PARTS = ("section_neighbours", "post_neighbours")
 PARTS = LINEAR_PARTS + NEIGHBOUR_PARTS
 DEFAULT_THRESHOLDS = {
-    # final verdict on a text block: commentary when rules_margin + model_weight * 2 * (p - model_center) > 0
-    "model_weight": 3.0,
-    # The commentary model is trained class-balanced on confident weak labels only; its scores for unmarked
-    # commentary sit just under 0.5. 0.45 was the best point without losing precision in `classifier eval
-    # training/corpus --folds 5` on marker-stripped copies (recall 0.74 -> 0.83 at precision 1.00).
-    "model_center": 0.45,
     # suggestions below this score are not shown
     "suggest_min": 0.01,
 }
@@ -246,6 +240,7 @@ def load_model(directory: str | Path | None = None, any_dictionary: bool = False
             continue
         if parts["commentary"] is None:
             raise ModelError(f"{d}: the model has no commentary part")
+        _check_judge(d, meta)
         return Model(parts["commentary"], parts["section"], parts["post"], meta, parts["section_neighbours"],
                      parts["post_neighbours"])
     raise AssertionError("unreachable")
@@ -272,6 +267,9 @@ def _read_meta(d: Path) -> dict[str, Any]:
     version = meta.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ModelError(f"{path}: 'format_version' should be a positive integer, not {version!r}")
+    if version < FORMAT_VERSION:
+        raise ModelError(f"{path}: model format version {version} was written by an older version of this tool; "
+                         "retrain it with 'classifier train'")
     if version > FORMAT_VERSION:
         raise ModelError(
             f"{path}: model format version {version!r} is newer than this tool reads ({FORMAT_VERSION}); "
@@ -289,9 +287,18 @@ def _read_meta(d: Path) -> dict[str, Any]:
     return meta
 
 
+def _check_judge(d: Path, meta: dict[str, Any]) -> None:
+    from .commentary import judge_from_meta
+
+    try:
+        judge_from_meta(meta)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ModelError(f"{d / MODEL_FILE}: the commentary judge is malformed ({e})") from None
+
+
 SPLIT_MODES = ("A", "B", "C")
 # The range each threshold may take; anything outside is a corrupt or hostile model.
-THRESHOLD_RANGES = {"model_weight": (0.0, 100.0), "model_center": (0.0, 1.0), "suggest_min": (0.0, 1.0)}
+THRESHOLD_RANGES = {"suggest_min": (0.0, 1.0)}
 
 
 def _check_thresholds(path: Path, thresholds: dict[str, Any]) -> None:

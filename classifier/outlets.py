@@ -1,4 +1,9 @@
-"""The list of news-outlet accounts: data in a file that users extend, not code."""
+"""The list of news-outlet accounts: data in files that users extend or trim, not code.
+
+It is a prior, not a verdict: the labeling rules weigh it (classifier/rules.py), and an account's reputation
+learned from the archive and the text's register can outweigh it. A display-name word ("新聞", "News") is a
+weaker hint than a handle, since opinion accounts call themselves "… News" too.
+"""
 from __future__ import annotations
 
 import os
@@ -35,22 +40,38 @@ class Outlets:
         return out
 
     def add_text(self, text: str, origin: str = "<text>") -> None:
+        """Entries of an outlet file: ``@handle`` and ``name: WORD`` add; ``-@handle`` and ``-name: WORD``
+        remove an entry an earlier file (the bundled list, say) added."""
         for n, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            if line.startswith("@") and len(line) > 1:
-                self.handles.add(line[1:].split()[0].lower())
-            elif line.lower().startswith("name:") and line[5:].strip():
-                self.name_words.append(line[5:].strip().lower())
+            remove = line.startswith("-")
+            entry = line[1:].strip() if remove else line
+            if entry.startswith("@") and len(entry) > 1:
+                handle = entry[1:].split()[0].lower()
+                (self.handles.discard if remove else self.handles.add)(handle)
+            elif entry.lower().startswith("name:") and entry[5:].strip():
+                word = entry[5:].strip().lower()
+                if remove:
+                    self.name_words = [w for w in self.name_words if w != word]
+                elif word not in self.name_words:
+                    self.name_words.append(word)
             else:
-                raise OutletFileError(f"{origin}, line {n}: expected '@handle' or 'name: WORD', got {raw!r}")
+                raise OutletFileError(f"{origin}, line {n}: expected '@handle', 'name: WORD', '-@handle' or "
+                                      f"'-name: WORD', got {raw!r}")
+
+    def listed(self, handle: str | None) -> bool:
+        """Is the handle on the list?"""
+        return bool(handle) and handle.lower() in self.handles
+
+    def news_name(self, display_name: str | None) -> bool:
+        """Does a display name without emoji carry one of the list's news words?"""
+        if not display_name or has_emoji(display_name):
+            return False
+        name = display_name.lower()
+        return any(w in name for w in self.name_words)
 
     def is_outlet(self, handle: str | None, display_name: str | None = None) -> bool:
-        """An account is an outlet by its handle, or by a news word in a display name without emoji."""
-        if handle and handle.lower() in self.handles:
-            return True
-        if display_name and not has_emoji(display_name):
-            name = display_name.lower()
-            return any(w in name for w in self.name_words)
-        return False
+        """The list's own verdict: an outlet by its handle, or by a news word in a display name without emoji."""
+        return self.listed(handle) or self.news_name(display_name)

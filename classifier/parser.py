@@ -1,10 +1,9 @@
 """``parse``: a dump's structure plus the labeling rules' verdict on every block (no model involved)."""
 from __future__ import annotations
 
-from training.rules import label_dump
-
 from .document import Dump
 from .outlets import Outlets
+from .rules import label_dump
 from .segment import segment
 
 _default_outlets: Outlets | None = None

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.rules import label_dump
-
-from .document import COMMENTARY, WIRE, Dump, Suggestion
+from .commentary import Judge, judge_from_meta
+from .document import Dump, Suggestion
 from .features import commentary_docs, topic_doc, words_key
 from .linear import LinearTextModel
 from .model_io import Model, load_model
@@ -36,6 +35,7 @@ class Predictor:
         self.outlets = outlets
         self.tokenizer = tokenizer
         self._suggesters: dict[str, Suggester | None] = {}
+        self._judge: Judge | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None, outlets: Outlets | None = None, any_dictionary: bool = False
@@ -67,11 +67,17 @@ class Predictor:
         tok = self._tokenizer()
         return [tok.tokenize(b.text) if b.is_text else None for b in dump.blocks]
 
+    @property
+    def judge(self) -> Judge:
+        """The model's judge: label model, calibration, transitions, reputations (built once)."""
+        if self._judge is None:
+            self._judge = judge_from_meta(self.model.meta)
+        return self._judge
+
     def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K) -> Dump:
         """Label and suggest for a freshly segmented dump whose blocks were tokenized by ``tokenize``."""
-        verdicts = label_dump(dump, self._outlets())
-        margins = [v.margin if v is not None else 0.0 for v in verdicts]
-        self._label(dump, tokens, margins)
+        verdicts = self.judge.rules(dump, self._outlets())
+        self.judge.decide(dump, verdicts, self.commentary_scores(dump, tokens))
         self._suggest(dump, tokens, top_k)
         dump.scored = True
         return dump
@@ -81,20 +87,6 @@ class Predictor:
         docs = commentary_docs(dump, tokens)
         probs = self.model.commentary.predict_proba(docs)[:, 0] if docs else np.zeros(0)
         return dict(zip((k for k, t in enumerate(tokens) if t is not None), probs))
-
-    def _label(self, dump: Dump, tokens: Sequence[Tokens | None], margins: Sequence[float]) -> None:
-        weight = float(self.model.thresholds["model_weight"])
-        center = float(self.model.thresholds["model_center"])
-        for k, p in self.commentary_scores(dump, tokens).items():
-            b = dump.blocks[k]
-            b.commentary_score = round(float(p), 6)
-            lean = 2.0 * (p - center)  # the model's vote, -1..1 around its neutral point
-            model_label = COMMENTARY if lean > 0 else WIRE
-            final = COMMENTARY if margins[k] + weight * lean > 0 else WIRE
-            if final != b.label:
-                b.label, b.rules = final, ["model"]
-            elif model_label == final and abs(lean) >= 0.5:
-                b.rules = [*b.rules, "model"]
 
     def suggester(self, level: str) -> Suggester | None:
         """The section or post suggester of the model (built once from its parts)."""

@@ -37,6 +37,7 @@ class Tokens:
     content: tuple[str, ...]  # the topic-bearing words among them
     emoji: tuple[str, ...]  # emoji clusters, in order
     links: tuple[str, ...]  # URL_TOKEN / PIC_TOKEN, in order
+    endings: tuple[str, ...] = ()  # the shape of each sentence's end outside quotes (see ending_shape)
 
 
 class Tokenizer:
@@ -47,6 +48,7 @@ class Tokenizer:
         self.mode = mode
         self._dictionary = None
         self._content_pos: frozenset[int] = frozenset()
+        self._shapes: list[str] = []
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -65,10 +67,11 @@ class Tokenizer:
 
                     dictionary = Dictionary(dict="core")
                     # Topic-bearing parts of speech as ids: an int lookup per token, not a tuple of strings.
+                    table = _all_pos(dictionary)
                     self._content_pos = frozenset(
-                        i for i, pos in enumerate(_all_pos(dictionary))
-                        if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
+                        i for i, pos in enumerate(table) if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
                     )
+                    self._shapes = [ending_shape(pos) for pos in table]
                     self._dictionary = dictionary
                 from sudachipy import SplitMode
 
@@ -88,17 +91,56 @@ class Tokenizer:
             rest = EMOJI_CLUSTER_RE.sub(" ", rest)
         words: list[str] = []
         content: list[str] = []
+        endings: list[str] = []
         tok = self._sudachi()
-        content_pos = self._content_pos
+        content_pos, shapes = self._content_pos, self._shapes
+        depth = 0  # inside 「…」: a quoted sentence's end is someone else's voice
+        last = ""
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
                 form = intern(m.normalized_form())  # one string per word form: large corpora fit in memory
                 if not form or form.isspace():
                     continue
                 words.append(form)
-                if m.part_of_speech_id() in content_pos:
+                pos = m.part_of_speech_id()
+                if pos in content_pos:
                     content.append(form)
-        return Tokens(tuple(words), tuple(content), emoji, links)
+                if form in _OPEN_QUOTES:
+                    depth += 1
+                elif form in _CLOSE_QUOTES:
+                    depth = max(depth - 1, 0)
+                elif form in _SENTENCE_ENDS:
+                    if depth == 0 and last:
+                        endings.append(last)
+                    last = ""
+                else:
+                    last = shapes[pos] if pos < len(shapes) else "other"
+                    if last in _SHAPE_BY_FORM:
+                        last = f"{last}:{form}"
+        if last and depth == 0:
+            endings.append("open:" + last)  # a block that ends without a full stop: a headline, a caption
+        return Tokens(tuple(words), tuple(content), emoji, links, tuple(endings))
+
+
+_OPEN_QUOTES = frozenset("「『“")
+_CLOSE_QUOTES = frozenset("」』”")
+_SENTENCE_ENDS = frozenset(("。", "．", "！", "？", "!", "?"))
+# Shapes whose word itself matters: "た" (a report of the past) against "だ", "か", "ない" (judging, asking).
+_SHAPE_BY_FORM = frozenset(("aux", "particle"))
+
+
+def ending_shape(pos: tuple[str, ...]) -> str:
+    """How a sentence ends, by the part of speech of its last word: register, not topic. Japanese news copy ends
+    its sentences in the past ("…た。"); opinion ends them in the present, in nouns, in adjectives, in questions."""
+    head = pos[0]
+    if head == "助動詞":
+        return "aux"
+    if head == "助詞":
+        return "particle"
+    if head in ("動詞", "形容詞"):
+        return f"{'verb' if head == '動詞' else 'adj'}:{pos[5].split('-')[0]}"
+    return {"名詞": "noun", "代名詞": "noun", "形状詞": "adjnoun", "接尾辞": "suffix", "副詞": "adverb",
+            "補助記号": "symbol"}.get(head, "other")
 
 
 def dictionary_version() -> str:

@@ -227,7 +227,7 @@ def evaluate(
     peer_runs: list[dict[str, Any]] = []
     for train_idx, test_idx in progress(splits, "training and scoring folds", len(splits)):
         t = time.perf_counter()
-        ex = build_examples(train_corpus, train_idx, params.marker_dropout, params.min_margin)
+        ex = build_examples(train_corpus, train_idx)
         model, _, _ = fit_all(ex, params)
         seconds["train"] += time.perf_counter() - t
         sec_freq = _frequency(ex.sections.tags, model.section.classes if model.section else [])

@@ -33,7 +33,9 @@ from classifier.reading import ReadOptions, read_inputs
 from classifier.segment import segment
 from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
 from training.metrics import PRF, binary_prf, topk_micro
-from training.rules import label_dump
+from classifier.commentary import Judge
+from classifier.rules import label_dump
+from training.commentary_fit import fit_judge, vote_rows
 from training.suggest_fit import LevelData, fit_suggester
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -52,9 +54,9 @@ class TrainParams:
     tag_c: float = 10.0  # inverse regularisation of the tag models
     max_features: int = 200_000  # vocabulary cap per model
     marker_dropout: bool = True
-    # Blocks on which the rules say little (|margin| below this, e.g. the wire prior alone) or disagree are left
-    # out of the commentary model's training: they are unlabeled, not wire. The model labels them by register.
-    min_margin: float = 0.5
+    # Blocks on which the label model is unsure (|log-odds| below this, e.g. no rule voted) are left out of the
+    # commentary model's training: they are unlabeled, not wire. The model labels them by register.
+    min_margin: float = 1.0
     split_mode: str = SPLIT_MODE
 
     def problems(self) -> list[str]:
@@ -81,37 +83,22 @@ class TrainParams:
 class Corpus:
     dumps: list[Dump]
     tokens: list[list[Tokens | None]]
-    confidence: list[list[float]] = field(default_factory=list)  # per block, 0 for non-text blocks
     errors: list[str] = field(default_factory=list)
     fingerprint: str = ""
     tokenizer: Tokenizer | None = None
+    outlets: Outlets | None = None
+    votes: list[dict[int, dict[str, str]]] = field(default_factory=list)  # the rules' votes on each text block
 
 
 @dataclass
 class Examples:
-    """Training examples. The commentary documents are many and large, so they are not kept: ``comm_docs()``
-    makes them again, in the order of ``comm_labels``, each time a model needs them."""
+    """The dumps a model is fitted on (the commentary side reads them whole) and the tagged documents of each
+    level."""
 
     corpus: Corpus | None = None
     indices: list[int] = field(default_factory=list)
-    marker_dropout: bool = True
-    min_margin: float = 0.5
-    # (dump index, block indices shown as they are, block indices shown again without markers)
-    comm_plan: list[tuple[int, list[int], list[int]]] = field(default_factory=list)
-    comm_labels: list[int] = field(default_factory=list)
     sections: LevelData = field(default_factory=LevelData)
     posts: LevelData = field(default_factory=LevelData)
-
-    def comm_docs(self) -> Iterator[list[str]]:
-        assert self.corpus is not None
-        for i, shown, stripped in self.comm_plan:
-            dump, tokens = self.corpus.dumps[i], self.corpus.tokens[i]
-            text_k = [k for k, t in enumerate(tokens) if t is not None]
-            docs = dict(zip(text_k, commentary_docs(dump, tokens)))
-            yield from (docs[k] for k in shown)
-            if stripped:
-                bare = dict(zip(text_k, commentary_docs(dump, tokens, markers=False)))
-                yield from (bare[k] for k in stripped)
 
 
 @dataclass
@@ -149,14 +136,15 @@ def load_corpus(
     no more, and a large archive then fits in memory); ``dump_text`` reads a dump's text again.
     """
     items = list(read_inputs(list(paths), read))
-    corpus = Corpus([], [], tokenizer=tokenizer)
+    corpus = Corpus([], [], tokenizer=tokenizer, outlets=outlets)
     digest = hashlib.sha256()
     for item in progress(items, "reading corpus", len(items)):
         if item.error is not None or item.text is None:
             corpus.errors.append(item.error or f"{item.path}: unreadable")
             continue
         dump = segment(item.text, item.path)
-        corpus.confidence.append([v.confidence if v else 0.0 for v in label_dump(dump, outlets)])
+        label_dump(dump, outlets)  # the rules' labels with their prior weights: what `parse` says
+        corpus.votes.append(vote_rows(dump, outlets))
         corpus.dumps.append(dump)
         corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
         digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
@@ -168,21 +156,10 @@ def load_corpus(
     return corpus
 
 
-def _marked(t: Tokens) -> bool:
-    return bool(t.emoji) or PIC_TOKEN in t.links
-
-
-def build_examples(
-    corpus: Corpus, indices: Iterable[int], marker_dropout: bool = True, min_margin: float = 0.5
-) -> Examples:
-    indices = list(indices)
-    ex = Examples(corpus, indices, marker_dropout, min_margin)
-    for i in indices:
+def build_examples(corpus: Corpus, indices: Iterable[int]) -> Examples:
+    ex = Examples(corpus, list(indices))
+    for i in ex.indices:
         dump, tokens = corpus.dumps[i], corpus.tokens[i]
-        shown = [k for k, t in enumerate(tokens) if t is not None and corpus.confidence[i][k] >= min_margin]
-        stripped = [k for k in shown if marker_dropout and _marked(tokens[k])]  # type: ignore[arg-type]
-        ex.comm_plan.append((i, shown, stripped))
-        ex.comm_labels += [int(dump.blocks[k].label == COMMENTARY) for k in shown + stripped]
         for s in dump.sections:
             if s.tag_line is not None and s.existing:
                 ref = {"path": dump.path, "start_line": s.start_line, "end_line": s.end_line, "tag_line": s.tag_line}
@@ -253,7 +230,9 @@ def fit_tags(docs: list[list[str]], tag_lists: list[list[str]], tags: list[str],
     if not tags or not docs:
         return None, None
     y = np.array([[t in set(tl) for t in tags] for tl in tag_lists], dtype=int)
-    clf = OneVsRestClassifier(LogisticRegression(C=params.tag_c, class_weight="balanced", max_iter=2000))
+    # liblinear: one small binary problem a tag, solved in milliseconds (lbfgs took ~80 ms each)
+    clf = OneVsRestClassifier(LogisticRegression(C=params.tag_c, class_weight="balanced", solver="liblinear",
+                                                 max_iter=2000))
     pipe = Pipeline([("tfidf", make_vectorizer(params.max_features)), ("clf", clf)])
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
@@ -291,23 +270,21 @@ def tag_counts(tag_lists: Iterable[Iterable[str]]) -> list[tuple[str, int]]:
 
 
 def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[str, int]], list[str]]:
+    assert ex.corpus is not None
     notes: list[str] = []
-    if len(set(ex.comm_labels)) < 2 and ex.min_margin > 0 and ex.corpus is not None:
-        # The confident weak labels have one class only: learn from every block's weak label instead.
-        relaxed = build_examples(ex.corpus, ex.indices, ex.marker_dropout, min_margin=0.0)
-        if len(set(relaxed.comm_labels)) == 2:
-            notes.append("the rules were sure of one label only: the commentary model learned from all weak labels")
-        ex.comm_plan, ex.comm_labels = relaxed.comm_plan, relaxed.comm_labels
-    comm, _ = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
+    dumps = [ex.corpus.dumps[i] for i in ex.indices]
+    tokens = [ex.corpus.tokens[i] for i in ex.indices]
+    rows = [ex.corpus.votes[i] for i in ex.indices]
+    comm, judge, labels = fit_judge(dumps, tokens, rows, params, fit_commentary, notes)
     if comm is None:
-        if not ex.comm_labels:
+        if not labels:
             raise TrainingError("the corpus has no text blocks to learn from")
-        only = "commentary" if ex.comm_labels[0] else "wire"
+        only = "commentary" if labels[0] else "wire"
         notes.append(f"every text block is {only} by the rules: the commentary model says {only} for everything "
-                     "(the rules still decide each line)")
-        comm = _constant_commentary(bool(ex.comm_labels[0]))
+                     "(the rules decide each line)")
+        comm = _constant_commentary(bool(labels[0]))
     tok = (ex.corpus.tokenizer if ex.corpus is not None else None) or Tokenizer(params.split_mode)
-    model = Model(comm, meta={"tags": {}, "suggest": {}})
+    model = Model(comm, meta={"tags": {}, "suggest": {}, **judge_meta(judge)})
     left_out: dict[str, dict[str, int]] = {}
     for level, data in (("section", ex.sections), ("post", ex.posts)):
         kept, dropped = kept_tags(data.tags, params.min_tag_examples)
@@ -331,6 +308,14 @@ def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[st
     model.meta["tags"]["rare"] = {level: [t for t, c in model.meta["tags"][level].items() if c <= RARE]
                                   for level in ("section", "post")}
     return model, left_out, notes
+
+
+def judge_meta(judge: Judge) -> dict[str, Any]:
+    """What model.json keeps of the judge: the label model, the model's calibration, the transitions, the
+    accounts' reputations."""
+    return {"label_model": judge.label_model.to_dict(), "calibration": judge.calibration.to_dict(),
+            "transitions": judge.transitions.to_dict() if judge.transitions else None,
+            "reputation": judge.reputation}
 
 
 RARE = 2  # a tag with this many examples or fewer is rare: the neighbours and its name carry it
@@ -358,7 +343,7 @@ def heldout_scores(corpus: Corpus, params: TrainParams) -> dict[str, Any]:
     order = list(range(n))
     random.Random(params.seed).shuffle(order)
     test, train = sorted(order[:n_test]), sorted(order[n_test:])
-    model, _, _ = fit_all(build_examples(corpus, train, params.marker_dropout, params.min_margin), params)
+    model, _, _ = fit_all(build_examples(corpus, train), params)
     return {"posts": len(test), **score_model(model, corpus, test)}
 
 
@@ -410,7 +395,7 @@ def train(
     status("held-out scores")
     heldout = heldout_scores(corpus, params)
     status("fitting on the whole corpus")
-    ex = build_examples(corpus, range(len(corpus.dumps)), params.marker_dropout, params.min_margin)
+    ex = build_examples(corpus, range(len(corpus.dumps)))
     model, left_out, notes = fit_all(ex, params)
     model.meta.update(
         {

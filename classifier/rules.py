@@ -1,0 +1,317 @@
+"""Labeling rules: small named functions that vote wire, commentary, or abstain on a text block.
+
+They follow FORMAT.md, strongest first: who posted the embedded post the block belongs to (an account on the
+outlet list, a display name with emoji or a news word, the account's reputation learned from the archive), then
+markers (emoji, pic.twitter.com links), then register (wire leads and reporting verbs; assertions, questions,
+readers addressed, requests, opinions in です/ます), then position (a run of lines under a marked line).
+
+What each vote is worth is not set here: the label model (classifier/label_model.py) learns every rule's
+accuracy from the archive. The weights below are only its prior, and what `parse` uses when there is no model.
+An account on no list is judged by its reputation and its text, never condemned by its absence from the list.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .document import ATTRIBUTION, CHROME, COMMENTARY, META, POST_TEXT, TAG, TAG_LABEL, WIRE, Dump
+from .label_model import LabelModel, logit, prior_model
+from .outlets import Outlets
+from .patterns import EMOJI_RE, PIC_LINK_RE, has_emoji
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """What a rule sees of a text block."""
+
+    text: str
+    kind: str
+    source: str | None = None
+    source_name: str | None = None
+    listed: bool = False  # the source is an outlet by the outlet list's handles
+    news_name: bool = False  # the source's display name carries a news word (and no emoji)
+    reputation: float | None = None  # the source's learned reputation, 0 wire-like .. 1 commentary-like
+    in_run: bool = False  # inside a run of lines opened by a marked commentary line above
+
+
+Vote = str | None
+RuleFn = Callable[[BlockView], Vote]
+
+
+@dataclass(frozen=True)
+class LabelingRule:
+    name: str
+    votes: str  # the one label it votes for
+    weight: float  # the prior of its worth in log-odds; the label model learns the actual one
+    fn: RuleFn
+
+
+RULES: list[LabelingRule] = []
+
+
+def rule(votes: str, weight: float) -> Callable[[RuleFn], RuleFn]:
+    def register(fn: RuleFn) -> RuleFn:
+        RULES.append(LabelingRule(fn.__name__, votes, weight, fn))
+        return fn
+
+    return register
+
+
+# --- register patterns -----------------------------------------------------------------------------------
+# A wire lead: who, then the day ("…は29日、", "29日午後、"), near the start of the paragraph.
+WIRE_LEAD_RE = re.compile(r"^[^。「」]{0,50}?(?:\d{1,2}|[０-９]{1,2})日(?:[、,]|午前|午後|夜|朝|未明|夕方|深夜|に(?!本))")
+# Reporting verbs and hearsay endings: the wire reports what someone said or did.
+REPORTING_RE = re.compile(
+    r"(?:と|を|に|が)(?:述べ|発表し|明らかにし|語っ|指摘し|強調し|表明し|報じ|伝え|説明し|批判し|非難し|警告し|訴え|"
+    r"明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)。"
+    r"|ということです。|としています。|としている。|と報じた。|によりますと|によると、|関係者によると"
+)
+# Asserting, judging and asking: how commentary ends its sentences (any sentence of the block, quotes aside).
+ASSERTIVE_RE = re.compile(
+    r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)。"
+    r"|(?:ナンセンス|茶番)だ?。?$|[!！?？]」?$"
+)
+# Plain "…だ。" endings that wire copy uses too: plans, reasons, outlooks, and past tenses in "んだ".
+WIRE_DA_RE = re.compile(r"(?:予定|ため|方針|見通し|意向|考え|見込み|模様|もよう|構え|狙い|初めて|[^な]ん)だ。")
+# Quoted speech is someone else's voice: a wire report may quote an assertion.
+QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”")
+SIGN_OFF_RE = re.compile("^\\s*+\U0001F438")  # a frog opens the last line of an insert
+# Speaking to the reader: addressing them, asking them to do something. Wire copy never does.
+READER_RE = re.compile(r"皆さん|皆様|みなさん|読者|あなた(?:方|たち|が|は|も|に)")
+REQUEST_RE = re.compile(r"(?:て|で)(?:ください|下さい|欲しい|ほしい)|ご覧ください|ましょう[。!！]|しよう[。!！]")
+# An opinion in です/ます: guessing, judging, feeling. NHK's reports use です/ます too, but report, not opine.
+POLITE_OPINION_RE = re.compile(
+    r"(?:でしょう|ではないでしょうか|のでしょうか|ないでしょうか|だと思います|と思います|と考えます|べきです|"
+    r"に過ぎません|にすぎません|ほかなりません|ありません[かね]|ですね|ですよ|ません[よね]|のです)[。!！?？]"
+)
+
+
+def has_marker(text: str) -> bool:
+    return has_emoji(text) or PIC_LINK_RE.search(text) is not None
+
+
+def reports(text: str) -> bool:
+    return WIRE_LEAD_RE.search(text) is not None or REPORTING_RE.search(text) is not None
+
+
+MAX_QUOTE_DEPTH = 8  # real quotes nest two or three deep; a scraped page full of brackets must not stall us
+
+
+def unquoted(text: str) -> str:
+    """The text with every quotation emptied, innermost first: "外相は「米国は『敵』だ」と述べた" -> "外相は〈〉と述べた"."""
+    for _ in range(MAX_QUOTE_DEPTH):
+        emptied = QUOTE_RE.sub("〈〉", text)
+        if emptied == text:
+            break
+        text = emptied
+    return text
+
+
+def asserts(text: str) -> bool:
+    return ASSERTIVE_RE.search(WIRE_DA_RE.sub("。", unquoted(text.rstrip()))) is not None
+
+
+# --- the rules ---------------------------------------------------------------------------------------------
+@rule(WIRE, weight=3.0)
+def outlet_post(v: BlockView) -> Vote:
+    """The text of an embedded post by an account on the outlet list."""
+    return WIRE if v.kind == POST_TEXT and v.listed else None
+
+
+@rule(WIRE, weight=1.5)
+def outlet_clip(v: BlockView) -> Vote:
+    """A paragraph under a listed outlet's embedded post (weaker: an opinion paragraph may be pasted under it)."""
+    return WIRE if v.kind != POST_TEXT and v.listed else None
+
+
+@rule(WIRE, weight=1.0)
+def news_name(v: BlockView) -> Vote:
+    """Posted by an account whose display name carries a news word ("新聞", "News"): a hint, since opinion
+    accounts name themselves "… News" too."""
+    return WIRE if v.news_name and not v.listed else None
+
+
+@rule(COMMENTARY, weight=3.0)
+def opinion_account(v: BlockView) -> Vote:
+    """Posted by an account that is not on the list and shows emoji in its display name."""
+    return COMMENTARY if v.source and not v.listed and has_emoji(v.source_name or "") else None
+
+
+REPUTATION_WIRE, REPUTATION_COMMENTARY = 0.35, 0.65
+
+
+@rule(WIRE, weight=3.0)
+def wire_reputation(v: BlockView) -> Vote:
+    """The text of an embedded post by an account whose clips read like wire copy across the archive."""
+    return WIRE if v.kind == POST_TEXT and v.reputation is not None and v.reputation <= REPUTATION_WIRE else None
+
+
+@rule(WIRE, weight=1.5)
+def wire_reputation_clip(v: BlockView) -> Vote:
+    """A paragraph under such an account's post (weaker: an opinion paragraph may be pasted under it)."""
+    return WIRE if v.kind != POST_TEXT and v.reputation is not None and v.reputation <= REPUTATION_WIRE else None
+
+
+@rule(COMMENTARY, weight=2.0)
+def commentary_reputation(v: BlockView) -> Vote:
+    """Posted by an account whose clips read like commentary across the archive."""
+    return COMMENTARY if v.reputation is not None and v.reputation >= REPUTATION_COMMENTARY else None
+
+
+@rule(COMMENTARY, weight=2.0)
+def emoji_marker(v: BlockView) -> Vote:
+    """Flags, animals, 🗣️, 🔸, ⚠️, 🐸: the markers of opinion channels."""
+    return COMMENTARY if EMOJI_RE.search(v.text) else None
+
+
+@rule(COMMENTARY, weight=2.0)
+def picture_link(v: BlockView) -> Vote:
+    """A pic.twitter.com link: a post copied from X with its picture, typical of inserts."""
+    return COMMENTARY if PIC_LINK_RE.search(v.text) else None
+
+
+@rule(COMMENTARY, weight=1.5)
+def commentary_run(v: BlockView) -> Vote:
+    """An unmarked paragraph under a marked commentary line, before any wire lead or boundary."""
+    return COMMENTARY if v.in_run else None
+
+
+@rule(WIRE, weight=1.25)
+def wire_lead(v: BlockView) -> Vote:
+    """Opens like a news report: who, then the day ("…は29日、")."""
+    return WIRE if WIRE_LEAD_RE.search(v.text) else None
+
+
+@rule(WIRE, weight=1.0)
+def reporting_verb(v: BlockView) -> Vote:
+    """Reports what was said or done: "…と述べた。", "…と発表しました。", "…ということです。"."""
+    return WIRE if REPORTING_RE.search(v.text) else None
+
+
+@rule(COMMENTARY, weight=2.0)
+def assertive_ending(v: BlockView) -> Vote:
+    """A sentence asserts, judges or asks outside quotes: "…だ。", "…に過ぎない。", "…だろうか。", "!"."""
+    return COMMENTARY if asserts(v.text) else None
+
+
+@rule(COMMENTARY, weight=1.5)
+def reader_address(v: BlockView) -> Vote:
+    """Speaks to the reader, outside quotes: "皆さん", "読者の…", "…てください", "ご覧ください"."""
+    bare = unquoted(v.text)
+    return COMMENTARY if READER_RE.search(bare) or REQUEST_RE.search(bare) else None
+
+
+@rule(COMMENTARY, weight=1.5)
+def polite_opinion(v: BlockView) -> Vote:
+    """An opinion in です/ます, outside quotes: "…でしょう。", "…ではないでしょうか。", "…と思います。"."""
+    return COMMENTARY if POLITE_OPINION_RE.search(unquoted(v.text)) else None
+
+
+# --- combining ---------------------------------------------------------------------------------------------
+VOTE_VALUE = {WIRE: -1, COMMENTARY: 1}
+PRIOR_LABEL_MODEL = prior_model([r.name for r in RULES], [VOTE_VALUE[r.votes] for r in RULES],
+                                [r.weight for r in RULES])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    rules: list[str]  # the rules that voted for the label
+    log_odds: float  # the rules' evidence for commentary, prior included (the label model's posterior log-odds)
+    votes: dict[str, str] = field(default_factory=dict)  # every rule that voted, and how
+
+    @property
+    def confidence(self) -> float:
+        """How far training may trust the label."""
+        return abs(self.log_odds)
+
+
+def vote_row(view: BlockView, rules: list[LabelingRule] | None = None) -> dict[str, str]:
+    return {r.name: vote for r in (RULES if rules is None else rules) if (vote := r.fn(view)) is not None}
+
+
+def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
+    """The rules' verdict on one block: their votes weighed by the label model (the prior one by default)."""
+    return verdict(vote_row(view), model or PRIOR_LABEL_MODEL)
+
+
+def verdict(votes: dict[str, str], model: LabelModel) -> Verdict:
+    weights = model.weights
+    log_odds = logit(model.prior) + sum(weights.get(name, 0.0) for name in votes)
+    label = COMMENTARY if log_odds > 0 else WIRE
+    return Verdict(label, [n for n, v in votes.items() if v == label], log_odds, votes)
+
+
+def vote_matrix(rows: list[dict[str, str]], model: LabelModel) -> np.ndarray:
+    """(n_blocks, n_rules) votes in {-1, 0, 1}, columns in the order of the label model's rules."""
+    col = {name: j for j, name in enumerate(model.rules)}
+    m = np.zeros((len(rows), len(model.rules)))
+    for i, row in enumerate(rows):
+        for name, v in row.items():
+            if name in col:
+                m[i, col[name]] = VOTE_VALUE[v]
+    return m
+
+
+def commentary_runs(dump: Dump, outlets: Outlets) -> list[bool]:
+    """For each block: does it stand in a run of commentary opened by a marked line above it?
+
+    A run opens at a marked line that no listed outlet posted and goes on over unmarked paragraphs until a
+    boundary (tag, chrome, embedded post), a listed outlet's clip, a paragraph that reports like a wire, or after
+    a 🐸 sign-off.
+    """
+    flags = [False] * len(dump.blocks)
+    open_run = False
+    for k, b in enumerate(dump.blocks):
+        if b.kind in (TAG, CHROME, ATTRIBUTION, POST_TEXT) or (b.source and outlets.listed(b.source)):
+            open_run = False
+            continue
+        if has_marker(b.text):
+            open_run = not SIGN_OFF_RE.match(b.text)
+        elif open_run and not reports(b.text):
+            flags[k] = True
+        else:
+            open_run = False
+    return flags
+
+
+Reputation = Mapping[str, float]  # lower-case handle -> 0 wire-like .. 1 commentary-like
+
+
+def views(dump: Dump, outlets: Outlets, reputation: Reputation | None = None) -> list[BlockView | None]:
+    """A view of every text block (None for tag, attribution and chrome blocks)."""
+    runs = commentary_runs(dump, outlets)
+    reputation = reputation or {}
+    out: list[BlockView | None] = []
+    for b, in_run in zip(dump.blocks, runs):
+        if not b.is_text:
+            out.append(None)
+            continue
+        rep = reputation.get(b.source.lower()) if b.source else None
+        # What the archive learned of an account replaces what the outlet list guessed (they are not two votes).
+        listed = rep is None and bool(b.source) and outlets.listed(b.source)
+        news = rep is None and bool(b.source) and outlets.news_name(b.source_name)
+        out.append(BlockView(b.text, b.kind, b.source, b.source_name, listed, news, rep, in_run))
+    return out
+
+
+def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
+               reputation: Reputation | None = None) -> list[Verdict | None]:
+    """Set every block's label and rules by the rules alone; returns each text block's verdict (None for the
+    other blocks)."""
+    model = model or PRIOR_LABEL_MODEL
+    verdicts: list[Verdict | None] = []
+    for b, v in zip(dump.blocks, views(dump, outlets, reputation)):
+        if v is None:
+            b.label = TAG_LABEL if b.kind == TAG else META
+            b.rules = ["tag_line"] if b.kind == TAG else [f"{b.kind}_line"]
+            verdicts.append(None)
+            continue
+        found = verdict(vote_row(v), model)
+        b.label, b.rules = found.label, list(found.rules)
+        verdicts.append(found)
+    return verdicts
