@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .document import ATTRIBUTION, CHROME, POST_TEXT, TAG, Dump
+from .document import CHROME, POST_TEXT, TAG, Dump
+from .patterns import LEADING_EMOJI_RE
+from .rules import SIGN_OFF_RE, WIRE_LEAD_RE
 
 PRIOR_TRANSITIONS = 20.0  # pseudo-counts of the prior below
 PRIOR = {"start": 0.2, "enter": 0.15, "stay": 0.8}  # P(first is C), P(C after W), P(C after C)
@@ -65,18 +67,26 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def clips(dump: Dump) -> list[list[int]]:
-    """The text blocks of each clip, by block index, in order."""
+    """The text blocks of each clip, by block index, in order.
+
+    A clip ends at a tag or chrome line, before a new embedded post, before a line that opens with an emoji (an
+    insert's header) and after a 🐸 sign-off (its last line), and before a paragraph that opens like a news
+    report ("…は30日、"): an article pasted without its post starts there."""
     out: list[list[int]] = []
     current: list[int] = []
     for k, b in enumerate(dump.blocks):
-        if b.kind in (TAG, CHROME) or (b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)):
+        new_post = b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)
+        new_article = b.is_text and b.kind != POST_TEXT and current and WIRE_LEAD_RE.search(b.text) is not None
+        new_insert = b.is_text and current and LEADING_EMOJI_RE.match(b.text) is not None
+        if b.kind in (TAG, CHROME) or new_post or new_article or new_insert:
             if current:
                 out.append(current)
             current = []
         if b.is_text:
             current.append(k)
-        elif b.kind != ATTRIBUTION:
-            continue
+            if SIGN_OFF_RE.match(b.text):
+                out.append(current)
+                current = []
     if current:
         out.append(current)
     return out
