@@ -60,15 +60,18 @@ REPORTING_RE = re.compile(
     r"|ということです。|としています。|としている。|と報じた。|によりますと|によると、|関係者によると"
 )
 # Asserting, judging and asking: how commentary ends its sentences (any sentence of the block, quotes aside).
+# The block ends with "!" or "?" (and maybe a closing quote): one such character before the end is enough to
+# look for. "[!！?？]+」?$" would say the same, but searched from every "!" of a long run it reads the rest of the
+# run each time: quadratic in the run.
 ASSERTIVE_RE = re.compile(
     r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)。"
-    r"|(?:ナンセンス|茶番)だ?。?$|[!！?？]+」?$"
+    r"|(?:ナンセンス|茶番)だ?。?$|[!！?？]」?$"
 )
 # Plain "…だ。" endings that wire copy uses too: plans, reasons, outlooks, and past tenses in "んだ".
 WIRE_DA_RE = re.compile(r"(?:予定|ため|方針|見通し|意向|考え|見込み|模様|もよう|構え|狙い|初めて|[^な]ん)だ。")
 # Quoted speech is someone else's voice: a wire report may quote an assertion.
 QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”")
-SIGN_OFF_RE = re.compile("^\\s*\U0001F438")  # a frog opens the last line of an insert
+SIGN_OFF_RE = re.compile("^\\s*+\U0001F438")  # a frog opens the last line of an insert
 
 
 def has_marker(text: str) -> bool:
