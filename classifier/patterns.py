@@ -22,18 +22,36 @@ URL_RE = re.compile(r"(?:https?://|www\.)[^\s\u3000「」『』（）()<>\"]+|pi
 PIC_LINK_RE = re.compile(r"pic\.twitter\.com/\w+", re.IGNORECASE)
 # A line that is only a link or only a host name: blog headers and link cards to earlier entries.
 LINK_ONLY_RE = re.compile(
-    r"^\s*(?:(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#]\S*)?|https?://\S+)\s*$"
+    r"^\s*+(?:(?:https?://)?(?:[A-Za-z0-9-]++\.)+[A-Za-z]{2,}+(?::\d++)?(?:[/?#]\S*+)?|https?://\S++)\s*+$"
 )
 
 # "— Display Name (@handle) November 3, 2024": the line right after an embedded X post. The dash may be an em
 # dash, a horizontal bar, an en dash or hyphens; without a dash, a date must follow the handle.
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
-_DATE = rf"(?:{_MONTHS}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}})"
-_LEAD = r"^[\s\u200b-\u200d\u2060\ufeff]*"  # white space and zero-width characters before the text
-_HANDLE = r"\s*[(（]\s*@(?P<handle>\w{1,50})\s*[)）]\s*"
-ATTRIBUTION_RE = re.compile(_LEAD + r"(?:[—―–]{1,2}|-{1,2})\s*(?P<name>.*?)" + _HANDLE + r"(?P<date>.*?)\s*$")
+#
+# Every pattern in this module runs in time linear in the line, whatever the line: white space is matched with
+# possessive quantifiers (\s*+), so a run of spaces is read once, not once per way of sharing it between two
+# adjacent \s*; and no lazy .*? stands next to optional white space, whose split could be tried at every
+# position. The attribution's name is read as units (white space, then one character that is not the opening
+# parenthesis of a "(@handle)"), so it stops at the first handle and there is one way to split the line.
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*+\.?\s++\d{1,2}+,?\s++\d{4}"
+_DATE = rf"(?:{_MONTHS}|\d{{4}}\s*+年\s*+\d{{1,2}}+\s*+月\s*+\d{{1,2}}+\s*+日|\d{{4}}[/.-]\d{{1,2}}+[/.-]\d{{1,2}})"
+_LEAD = r"^[\s\u200b-\u200d\u2060\ufeff]*+"  # white space and zero-width characters before the text
+_AT = r"\s*+@\w{1,50}+\s*+[)）]"  # what follows the "(" of a handle
+_HANDLE = r"\s*+[(（]\s*+@(?P<handle>\w{1,50}+)\s*+[)）]\s*+"
+_REST = r"(?:\s*+\S)*+"  # the rest of the line up to its last visible character
+
+
+def _name_until(opening: str) -> str:
+    """The name: characters up to white space before an opening parenthesis that ``opening`` accepts."""
+    return rf"(?:\s*+(?:[^\s(（]|[(（](?!{opening})))*+"
+
+
+ATTRIBUTION_RE = re.compile(
+    _LEAD + r"(?:[—―–]{1,2}+|-{1,2}+)\s*+(?P<name>" + _name_until(_AT) + ")" + _HANDLE + rf"(?P<date>{_REST})\s*+$"
+)
 ATTRIBUTION_NODASH_RE = re.compile(
-    _LEAD + r"(?P<name>[^\s\u200b-\u200d\u2060\ufeff].*?)" + _HANDLE + rf"(?P<date>{_DATE}.*?)\s*$"
+    _LEAD + r"(?P<name>[^\s\u200b-\u200d\u2060\ufeff]" + _name_until(rf"{_AT}\s*+{_DATE}") + ")" + _HANDLE
+    + rf"(?P<date>{_DATE}{_REST})\s*+$"
 )
 
 # Emoji: pictographs, flags (regional indicator pairs), and the dingbats and symbols used as markers.
@@ -51,21 +69,26 @@ EMOJI_CLUSTER_RE = re.compile(
     f"[\U0001F1E6-\U0001F1FF]{{2}}|[{EMOJI_CHARS}][\uFE0E\uFE0F\U0001F3FB-\U0001F3FF]*"
     f"(?:\u200D[{EMOJI_CHARS}][\uFE0E\uFE0F\U0001F3FB-\U0001F3FF]*)*"
 )
-LEADING_EMOJI_RE = re.compile(f"^\\s*[{EMOJI_CHARS}]")
+LEADING_EMOJI_RE = re.compile(f"^\\s*+[{EMOJI_CHARS}]")
 
 # Sentence-final punctuation: a line without any is a heading, a menu item or a caption, not a paragraph.
-SENTENCE_END_RE = re.compile(r"[。．！？!?」』]\s*$")
+SENTENCE_END_RE = re.compile(r"[。．！？!?」』]\s*+$")
 SENTENCE_PUNCT_RE = re.compile(r"[。．！？!?「」『』]")
 
 # Page chrome: the footers, stamps and credits of a news site page.
-COPYRIGHT_RE = re.compile(r"copyright|©|\(c\)\s*\d{4}|all rights reserved|無断(?:転載|転用|複製|使用)", re.IGNORECASE)
+COPYRIGHT_RE = re.compile(r"copyright|©|\(c\)\s*+\d{4}|all rights reserved|無断(?:転載|転用|複製|使用)", re.IGNORECASE)
 DATETIME_ONLY_RE = re.compile(
-    r"^\s*(?:\d{4}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}\s*日?|\d{1,2}\s*月\s*\d{1,2}\s*日)"
-    r"\s*(?:[(（][^)）]{1,4}[)）])?\s*(?:\d{1,2}\s*[:時]\s*\d{2}\s*分?)?\s*(?:更新|配信|公開)?\s*$"
+    r"^\s*+(?:\d{4}\s*+[年/.-]\s*+\d{1,2}\s*+[月/.-]\s*+\d{1,2}\s*+日?|\d{1,2}\s*+月\s*+\d{1,2}\s*+日)"
+    r"\s*+(?:[(（][^)）]{1,4}[)）])?\s*+(?:\d{1,2}\s*+[:時]\s*+\d{2}\s*+分?)?\s*+(?:更新|配信|公開)?\s*+$"
 )
-CREDIT_RE = re.compile(r"^\s*(?:[\[［【]\s*[^\]］】]{1,16}\s*[\]］】]|[(（]\s*[^)）]{1,16}\s*[)）])\s*$")
-LIST_MARKER_RE = re.compile(r"^\s*[•・●■◆▶>\-*]?\s*\d{0,3}\s*[•・●■◆▶]?\s*$")
-CALL_TO_ACTION_RE = re.compile(r"^\s*※|(?:はこちら|こちらから|こちら)[。.]?\s*$|^\s*(?:PR|AD|広告)\s*$")
+# A credit: one to sixteen visible characters in brackets ("[ロイター]", "（共同）"), or only white space. The inside
+# is read as white space, a core that starts and ends with a visible character, white space: one way to read it.
+CREDIT_RE = re.compile(
+    r"^\s*+(?:[\[［【](?=[^\]］】])\s*+(?:[^\]］】\s](?:[^\]］】]{0,14}[^\]］】\s])?)?\s*+[\]］】]"
+    r"|[(（](?=[^)）])\s*+(?:[^)）\s](?:[^)）]{0,14}[^)）\s])?)?\s*+[)）])\s*+$"
+)
+LIST_MARKER_RE = re.compile(r"^\s*+[•・●■◆▶>\-*]?\s*+\d{0,3}\s*+[•・●■◆▶]?\s*+$")
+CALL_TO_ACTION_RE = re.compile(r"^\s*+※|(?:はこちら|こちらから|こちら)[。.]?\s*+$|^\s*+(?:PR|AD|広告)\s*+$")
 # Short navigation words ("ワールド", "人気ランキング", "MAGAZINE"): this many characters or fewer.
 NAV_MAX_CHARS = 9
 

@@ -90,18 +90,18 @@ def _mark_footer(lines: list[Line], filled: list[int], kinds: list[str | None]) 
 
 
 def _mark_between_chrome(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
-    """A short line that is not a sentence, with chrome on both sides, is chrome too (menus, credits)."""
-    changed = True
-    while changed:
-        changed = False
-        for pos, i in enumerate(filled):
-            if kinds[i] is not None or not is_heading_like(lines[i].text, max_chars=BETWEEN_CHROME_MAX_CHARS):
-                continue
-            before = kinds[filled[pos - 1]] if pos > 0 else CHROME
-            after = kinds[filled[pos + 1]] if pos + 1 < len(filled) else CHROME
-            if before == CHROME and after == CHROME:
-                kinds[i] = CHROME
-                changed = True
+    """A short line that is not a sentence, with chrome on both sides, is chrome too (menus, credits).
+
+    One pass is enough: a line turns chrome only when both its neighbours already are, so it has no undecided
+    neighbour that its change could make eligible (the pass used to be repeated until nothing changed).
+    """
+    for pos, i in enumerate(filled):
+        if kinds[i] is not None:
+            continue
+        before = kinds[filled[pos - 1]] if pos > 0 else CHROME
+        after = kinds[filled[pos + 1]] if pos + 1 < len(filled) else CHROME
+        if before == CHROME and after == CHROME and is_heading_like(lines[i].text, BETWEEN_CHROME_MAX_CHARS):
+            kinds[i] = CHROME
 
 
 def build_blocks(lines: list[Line], kinds: list[str | None]) -> list[Block]:
@@ -141,39 +141,38 @@ def assign_sources(blocks: list[Block], lines: list[Line]) -> None:
                 b.source, b.source_name = current
 
 
-def post_tag_blocks(blocks: list[Block], lines: list[Line]) -> list[int]:
+def post_tag_blocks(blocks: list[Block], tags: dict[int, list[Tag]]) -> list[int]:
     """Indices of the tag blocks that carry the post's tags: the final run of tag lines.
 
     Chrome may follow the run. Where the run begins with tag lines that carry notes and ends with lines that
     carry none, the leading ones close the last section instead: notes summarise a section, post tags have none.
+    ``tags`` holds the parsed tags of every tag block. The run is found as a range and cut once, at its first
+    line without notes: a run of a million tag lines is read once (not shifted a line at a time).
     """
-    k = len(blocks) - 1
-    while k >= 0 and blocks[k].kind == CHROME:
-        k -= 1
-    run: list[int] = []
-    while k >= 0 and blocks[k].kind == TAG:
-        run.insert(0, k)
-        k -= 1
-    has_note = [any(t.note for t in parse_tag_line(lines[blocks[i].start_line - 1].text)) for i in run]
-    while len(run) > 1 and has_note[0] and not all(has_note):
-        run.pop(0)
-        has_note.pop(0)
-    return run
+    end = len(blocks)
+    while end > 0 and blocks[end - 1].kind == CHROME:
+        end -= 1
+    start = end
+    while start > 0 and blocks[start - 1].kind == TAG:
+        start -= 1
+    for k in range(start, end):
+        if not any(t.note for t in tags[k]):
+            return list(range(k, end))
+    return list(range(start, end))  # every line has notes: all of them are the post's
 
 
-def build_sections(blocks: list[Block], lines: list[Line], post_tags: list[int], tagged: bool = False
+def build_sections(blocks: list[Block], tags: dict[int, list[Tag]], post_tags: list[int], tagged: bool = False
                    ) -> list[Section]:
     """The author's sections where the dump has section tag lines (or ``tagged`` says an earlier part of the
-    same file had them), otherwise one section per clip."""
-    post_set = set(post_tags)
-    section_tags = [k for k, b in enumerate(blocks) if b.kind == TAG and k not in post_set]
+    same file had them), otherwise one section per clip. ``tags``: the parsed tags of every tag block."""
     content_end = post_tags[0] if post_tags else len(blocks)
-    if section_tags or tagged:
-        return _tagged_sections(blocks, lines, section_tags, content_end)
+    # The post's tags are the last tag lines: every tag line before them is a section's.
+    if tagged or any(blocks[k].kind == TAG for k in range(content_end)):
+        return _tagged_sections(blocks, tags, content_end)
     return _clip_sections(blocks, content_end)
 
 
-def _tagged_sections(blocks: list[Block], lines: list[Line], tag_idx: list[int], content_end: int) -> list[Section]:
+def _tagged_sections(blocks: list[Block], parsed: dict[int, list[Tag]], content_end: int) -> list[Section]:
     sections: list[Section] = []
     members: list[int] = []
     k = 0
@@ -188,7 +187,7 @@ def _tagged_sections(blocks: list[Block], lines: list[Line], tag_idx: list[int],
         while k + 1 < content_end and blocks[k + 1].kind == TAG:
             k += 1
             group.append(k)
-        tags = [t for g in group for t in parse_tag_line(lines[blocks[g].start_line - 1].text)]
+        tags = [t for g in group for t in parsed[g]]
         if members:
             sections.append(_section(blocks, members, b.start_line, tags))
         elif sections:  # a tag group right after another: its tags join the section above
@@ -239,10 +238,11 @@ def segment(text: str, path: str | None = None, final: bool = True, tagged: bool
     for b in blocks:
         b.text = text[b.start : b.end]
     assign_sources(blocks, lines)
-    post_idx = post_tag_blocks(blocks, lines) if final else []
-    sections = build_sections(blocks, lines, post_idx, tagged)
+    tags = {k: parse_tag_line(b.text) for k, b in enumerate(blocks) if b.kind == TAG}  # each tag line read once
+    post_idx = post_tag_blocks(blocks, tags) if final else []
+    sections = build_sections(blocks, tags, post_idx, tagged)
     post = Post(
-        existing=[t for k in post_idx for t in parse_tag_line(blocks[k].text)],
+        existing=[t for k in post_idx for t in tags[k]],
         tag_lines=[blocks[k].start_line for k in post_idx],
     )
     return Dump(text=text, lines=lines, blocks=blocks, sections=sections, post=post, path=path)

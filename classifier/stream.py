@@ -52,26 +52,34 @@ def iter_lines(path: str, options: ReadOptions = ReadOptions()) -> Iterator[str]
         complete = len(head) < SNIFF_BYTES
         encoding = options.encoding or detect_encoding(head, complete) or "utf-8"
         decoder = codecs.getincrementaldecoder(encoding)(errors=options.errors)
-        consumed, pending, data = 0, "", head
+        consumed, data = 0, head
+        held = ""  # a trailing "\r" of the last read: its "\n" may come with the next read
+        line: list[str] = []  # the start of a line that goes on past the text read so far
         while True:
             final = not data
             try:
-                pending += decoder.decode(data, final=final)
+                text = held + decoder.decode(data, final=final)
             except UnicodeDecodeError as e:
                 raise undecodable(path, encoding, consumed + e.start) from None
+            if consumed == 0 and text.startswith("\ufeff"):
+                text = text[1:]
             consumed += len(data)
-            if consumed == len(data) and pending.startswith("\ufeff"):
-                pending = pending[1:]
-            # keep a trailing "\r": its "\n" may come with the next read
-            cut = len(pending) - 1 if pending.endswith("\r") and not final else len(pending)
+            cut = len(text) - 1 if text.endswith("\r") and not final else len(text)
+            held = text[cut:]
+            # Only the new text is scanned, and a line longer than a read is kept in pieces until it ends: a
+            # line of hundreds of megabytes costs linear time (appending every read to it and scanning it again
+            # from its start was quadratic).
             start = 0
-            for m in LINE_BREAK_RE.finditer(pending, 0, cut):
-                yield pending[start : m.end()]
+            for m in LINE_BREAK_RE.finditer(text, 0, cut):
+                line.append(text[start : m.end()])
+                yield "".join(line)
+                line = []
                 start = m.end()
-            pending = pending[start:]
+            if start < cut:
+                line.append(text[start:cut])
             if final:
-                if pending:
-                    yield pending
+                if line:
+                    yield "".join(line)
                 return
             data = f.read(READ_BYTES)
 

@@ -166,18 +166,27 @@ def _deletions(s: str, k: int) -> set[str]:
 
 
 def _edits(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 as soon as it must exceed limit."""
+    """Levenshtein distance, or limit + 1 when it exceeds limit.
+
+    Only the cells within ``limit`` of the diagonal are computed: reaching any other costs more than ``limit``
+    edits. Two tag names of 100,000 characters are compared in a few hundred thousand steps, not 10^10.
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    prev = list(range(len(b) + 1))
+    over = limit + 1
+    prev = {j: j for j in range(min(len(b), limit) + 1)}  # row 0, in the band; cells left out count as over
     for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        if min(cur) > limit:
-            return limit + 1
+        cur: dict[int, int] = {}
+        for j in range(max(0, i - limit), min(len(b), i + limit) + 1):
+            if j == 0:
+                cur[j] = i
+                continue
+            cost = prev.get(j - 1, over) + (ca != b[j - 1])
+            cur[j] = min(prev.get(j, over) + 1, cur.get(j - 1, over) + 1, cost, over)
+        if min(cur.values()) > limit:
+            return over
         prev = cur
-    return prev[-1]
+    return min(prev.get(len(b), over), over)
 
 
 # --- output ------------------------------------------------------------------------------------------------
