@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 from classifier import Predictor  # noqa: E402
 from classifier.features import commentary_docs  # noqa: E402
 from classifier.segment import segment  # noqa: E402
-from training.rules import label_dump  # noqa: E402
+from classifier.rules import label_dump  # noqa: E402
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ import sys
 import textwrap
 
 import numpy as np
+
+from training import commentary_fit
 import pytest
 
 from classifier import ModelError, Predictor
@@ -63,7 +65,10 @@ def small_fit():
     corpus = load_corpus([str(CORPUS)], default_outlets(), Tokenizer())
     ex = build_examples(corpus, range(len(corpus.dumps)))
     params = TrainParams()
-    comm, comm_pipe = fit_commentary(ex.comm_docs(), ex.comm_labels, params)
+    _, labels = commentary_fit.fit_label_model(corpus.votes)
+    plan, y = commentary_fit.training_plan(corpus.tokens, labels, range(len(corpus.dumps)), params.min_margin, True)
+    ex.comm_docs = lambda: commentary_fit.plan_docs(corpus.dumps, corpus.tokens, plan)
+    comm, comm_pipe = fit_commentary(ex.comm_docs(), y, params)
     tags = list(kept_tags(ex.posts.tags, 3)[0])
     post, post_pipe = fit_tags(ex.posts.docs, ex.posts.tags, tags, params)
     return ex, comm, comm_pipe, post, post_pipe
@@ -101,11 +106,11 @@ def test_tagging_never_imports_scikit_learn(trained_model):
         p = Predictor.load({str(trained_model)!r})
         d = p.tag(open({str(FIXTURES / 'traps.txt')!r}, encoding='utf-8').read())
         assert d.post.suggested
-        print('sklearn' in sys.modules)
+        print('sklearn' in sys.modules, 'training' in sys.modules, 'scipy' in sys.modules)
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False False"  # nor training/, nor SciPy
 
 
 def test_model_arrays_load_without_pickle(trained_model, monkeypatch):
@@ -172,12 +177,13 @@ def test_corrupt_and_missing_models_are_refused_clearly(trained_model, tmp_path)
 
 def test_model_json_records_versions_vocabulary_and_fingerprint(trained_model):
     meta = json.loads((trained_model / MODEL_FILE).read_text(encoding="utf-8"))
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == 2
+    assert {"label_model", "calibration", "transitions", "reputation", "suggest"} <= set(meta)
     assert {"sudachipy", "sudachidict-core", "scikit-learn", "numpy"} <= set(meta["versions"])
     assert len(meta["corpus"]["fingerprint"]) == 64
     assert meta["models"]["commentary"]["vocabulary"]
     assert meta["tags"]["post"] and meta["tags"]["section"]
-    assert "model_weight" in meta["thresholds"]
+    assert "suggest_min" in meta["thresholds"] and meta["calibration"]["note"]
     assert not any(t.startswith(("@", "w:@")) for t in meta["models"]["commentary"]["vocabulary"])
 
 

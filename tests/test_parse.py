@@ -147,12 +147,19 @@ def test_decode_bom_and_errors():
         decode(b"\x00\x01\x02", "x")
 
 
-def test_outlet_list_is_data_users_extend(tmp_path):
-    text = "見出し https://t.co/CCCCCCCCCC\n— 地方日報 (@chiho_daily) May 2, 2025\n市は2日、予算案を発表した。\n"
-    assert labels(parse(text))[1] == "commentary"  # unknown account
+def test_outlet_list_is_data_users_extend_and_trim(tmp_path):
+    text = "予算案は茶番だ。 https://t.co/CCCCCCCCCC\n— 地方日報 (@chiho_daily) May 2, 2025\n市は2日、予算案を発表した。\n"
+    assert labels(parse(text))[1] == "commentary"  # an unknown account is judged by its text
+    plain = "予算案を発表 https://t.co/CCCCCCCCCC\n— 地方日報 (@chiho_daily) May 2, 2025\n"
+    assert labels(parse(plain))[1] == "wire"  # ...not condemned for being on no list
     extra = tmp_path / "mine.txt"
     extra.write_text("# my outlets\n@chiho_daily\n", encoding="utf-8")
-    assert labels(parse(text, outlets=Outlets.load([extra])))[1] == "wire"
+    assert labels(parse(text, outlets=Outlets.load([extra])))[1] == "wire"  # listed: the prior outweighs the tone
+    trim = tmp_path / "trim.txt"
+    trim.write_text("-@nhk_news\n-name: 新聞\n", encoding="utf-8")
+    trimmed = Outlets.load([trim])
+    assert not trimmed.listed("nhk_news") and trimmed.listed("ReutersJapan")
+    assert not trimmed.is_outlet("x", "北海タイムズ新聞") and Outlets.load().is_outlet("x", "北海タイムズ新聞")
 
 
 def test_outlet_by_display_name_word_unless_it_shows_emoji():

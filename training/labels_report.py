@@ -2,9 +2,11 @@
 
 For each labeling rule, over the text blocks of a corpus:
 - coverage: the share of blocks it votes on (and how many for wire, how many for commentary);
-- overlap: the share of its votes where another rule (the wire prior aside) also votes;
+- overlap: the share of its votes where another rule also votes;
 - conflicts: the share of its votes where another rule votes the other way;
+- its weight: the prior (hand-set) and, with a model, the one the label model learned from the archive;
 - agreement with the trained model: the share of its votes that the commentary model's own verdict shares.
+With a model, the accounts it learned a reputation for: the most wire-like and most commentary-like, with counts.
 Then the tag vocabulary with counts by level (section, post), and tags that look like variants of each other:
 the same name but for width (NFKC) or case, the same normalized Sudachi words, or one or two edits apart.
 """
@@ -24,14 +26,16 @@ from classifier.predictor import Predictor
 from classifier.reading import ReadOptions
 from classifier.render import pad
 from classifier.tokenize import Tokenizer, name_key
-from training.rules import PRIOR, RULES, views
+from classifier.commentary import judge_from_meta
+from classifier.rules import RULES, views, vote_row
 from training.train import Progress, load_corpus
 
 
 @dataclass
 class RuleStats:
     name: str
-    weight: float
+    weight: float  # the prior
+    learned: float | None = None  # the label model's weight, with a model
     votes: Counter = field(default_factory=Counter)  # label -> blocks
     overlap: int = 0
     conflicts: int = 0
@@ -41,7 +45,8 @@ class RuleStats:
     def to_dict(self, blocks: int) -> dict[str, Any]:
         n = sum(self.votes.values())
         return {
-            "rule": self.name, "weight": self.weight, "votes": n, "wire": self.votes[WIRE],
+            "rule": self.name, "weight": self.weight, "learned_weight": self.learned, "votes": n,
+            "wire": self.votes[WIRE],
             "commentary": self.votes[COMMENTARY], "coverage": _ratio(n, blocks), "overlap": _ratio(self.overlap, n),
             "conflicts": _ratio(self.conflicts, n),
             "model_agreement": _ratio(self.agree, self.judged) if self.judged else None,
@@ -57,6 +62,7 @@ class LabelsReport:
     variants: list[tuple[str, str, str]]  # (tag, tag, why)
     model: str | None
     errors: list[str]
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # learned reputations, most wire-like first
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,8 +70,12 @@ class LabelsReport:
             "rules": [r.to_dict(self.blocks) for r in self.rules],
             "tags": {level: dict(_ranked(c)) for level, c in self.tags.items()},
             "variants": [{"tags": [a, b], "why": why} for a, b, why in self.variants],
+            "accounts": self.accounts,
             "unreadable": self.errors,
         }
+
+
+ACCOUNTS_SHOWN = 10  # most wire-like and most commentary-like accounts listed in the text report
 
 
 def _ranked(counts: Counter) -> list[tuple[str, int]]:
@@ -82,22 +92,27 @@ def build_report(paths: Sequence[str], model: Model | None = None, model_name: s
     outlets = outlets or default_outlets()
     tok = Tokenizer()
     corpus = load_corpus(list(paths), outlets, tok, progress, keep_text=True, read=read)
-    stats = {r.name: RuleStats(r.name, r.weight) for r in RULES}
+    judge = judge_from_meta(model.meta) if model else None
+    learned = judge.label_model.weights if judge else {}
+    stats = {r.name: RuleStats(r.name, r.weight if r.votes == COMMENTARY else -r.weight, learned.get(r.name))
+             for r in RULES}
     blocks = 0
-    center = float(model.thresholds["model_center"]) if model else 0.5
+    predictor = Predictor(model) if model else None
     for dump, tokens in zip(corpus.dumps, corpus.tokens):
-        block_views = views(dump, outlets)
-        scores = Predictor(model).commentary_scores(dump, tokens) if model else {}
-        verdicts = {k: COMMENTARY if p > center else WIRE for k, p in scores.items()}
+        block_views = views(dump, outlets, judge.reputation_scores() if judge else None)
+        verdicts = {}
+        if predictor is not None:
+            judged = predictor.score(dump, tokens, top_k=0)
+            verdicts = {k: b.label for k, b in enumerate(judged.blocks) if b.is_text}
         for k, v in enumerate(block_views):
             if v is None:
                 continue
             blocks += 1
-            votes = {r.name: vote for r in RULES if (vote := r.fn(v)) is not None}
+            votes = vote_row(v)
             for name, vote in votes.items():
                 s = stats[name]
                 s.votes[vote] += 1
-                others = {n: x for n, x in votes.items() if n != name and n != PRIOR}
+                others = {n: x for n, x in votes.items() if n != name}
                 s.overlap += bool(others)
                 s.conflicts += any(x != vote for x in others.values())
                 if k in verdicts:
@@ -111,7 +126,13 @@ def build_report(paths: Sequence[str], model: Model | None = None, model_name: s
         tags["post"].update({t.name for t in dump.post.existing})
     names = sorted(set(tags["section"]) | set(tags["post"]))
     return LabelsReport(len(corpus.dumps), blocks, list(stats.values()), tags, tag_variants(names, tok), model_name,
-                        corpus.errors)
+                        corpus.errors, accounts(judge.reputation if judge else {}))
+
+
+def accounts(reputation: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The accounts with a learned reputation, most wire-like first (ties by name)."""
+    rows = [{"handle": h, **r} for h, r in reputation.items()]
+    return sorted(rows, key=lambda r: (r["score"], r["handle"]))
 
 
 # --- tag variants ------------------------------------------------------------------------------------------
@@ -194,12 +215,26 @@ def format_report(r: LabelsReport) -> str:
     out = [f"weak labels over {r.dumps} dumps, {r.blocks} text blocks"
            + (f"; model: {r.model}" if r.model else "; no model (agreement needs one: classifier train)")]
     out.append("")
-    out.append(f"  {pad('rule', 18)} weight   votes   wire  comm.  coverage  overlap  conflicts  model agrees")
+    out.append("  weights in log-odds of commentary: the hand-set prior and what the label model learned")
+    out.append(f"  {pad('rule', 22)} prior learned   votes   wire  comm.  coverage  overlap  conflicts  model agrees")
     for s in r.rules:
         d = s.to_dict(r.blocks)
         agree = f"{d['model_agreement']:.3f}" if d["model_agreement"] is not None else "-"
-        out.append(f"  {pad(s.name, 18)} {s.weight:6.2f} {d['votes']:7d} {d['wire']:6d} {d['commentary']:6d}"
+        learned = f"{s.learned:7.2f}" if s.learned is not None else "      -"
+        out.append(f"  {pad(s.name, 22)} {s.weight:5.2f} {learned} {d['votes']:7d} {d['wire']:6d} {d['commentary']:6d}"
                    f"  {d['coverage']:8.3f} {d['overlap']:8.3f} {d['conflicts']:10.3f}  {agree:>12}")
+    if r.accounts:
+        out.append("")
+        out.append(f"accounts the model learned a reputation for ({len(r.accounts)}; 0 reads like wire, 1 like "
+                   "commentary; blocks and posts seen in the training archive):")
+        shown = r.accounts if len(r.accounts) <= 2 * ACCOUNTS_SHOWN else (
+            r.accounts[:ACCOUNTS_SHOWN] + [None] + r.accounts[-ACCOUNTS_SHOWN:])
+        for a in shown:
+            if a is None:
+                out.append("  …")
+                continue
+            names = ", ".join(a.get("names", [])[:2])
+            out.append(f"  {a['score']:.2f}  @{a['handle']:<24} {a['blocks']:5d} blocks {a['posts']:4d} posts  {names}")
     for level, counts in r.tags.items():
         out.append("")
         out.append(f"{level} tags ({len(counts)}): " + (", ".join(f"{t} {c}" for t, c in _ranked(counts))
