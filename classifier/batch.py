@@ -33,11 +33,11 @@ class Result:
     warnings: list[str] = field(default_factory=list)  # complete once ``outputs`` has been consumed
 
 
-_PREDICTORS: dict[tuple[str | None, tuple[str, ...]], object] = {}
+_PREDICTORS: dict[tuple[str | None, bool, tuple[str, ...]], object] = {}
 
 
-def _key(job: TagJob) -> tuple[str | None, tuple[str, ...]]:
-    return (None if job.parse_only else job.model_dir, job.outlet_files)
+def _key(job: TagJob) -> tuple[str | None, bool, tuple[str, ...]]:
+    return (job.model_dir, job.parse_only, job.outlet_files)
 
 
 def preload(job: TagJob, predictor) -> None:
@@ -52,7 +52,8 @@ def _predictor(job: TagJob):
         from .outlets import Outlets
         from .predictor import Predictor
 
-        model = None if job.parse_only else load_model(job.model_dir, job.any_dictionary)
+        # parse needs no model; given one (parse --model), it uses its rules' weights and tag vocabulary
+        model = None if job.parse_only and job.model_dir is None else load_model(job.model_dir, job.any_dictionary)
         _PREDICTORS[key] = Predictor(model, Outlets.load(list(job.outlet_files)))
     return _PREDICTORS[key]
 

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("parse", parents=[common, fmt], help="blocks, sections, tags and rule labels of dumps",
                         description="Split dumps into blocks and label them with the rules alone (no model).")
     sp.add_argument("paths", nargs="+", metavar="PATH", help=inputs_help)
+    sp.add_argument("--model", metavar="DIR", default=None,
+                    help="optional: weigh the rules as this model learned them, count its accounts' reputations, and "
+                         "use its tag vocabulary (a bare section tag above the post tags closes the last section)")
 
     st = sub.add_parser("train", parents=[common], help="train a model from an archive of dumps",
                         description="Train the commentary model and the section and post tag models from dumps "
@@ -228,8 +231,14 @@ def _finish(failures: Iterable[str]) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    _outlets(args)  # fail early, once, on a bad outlet file
-    return _run_jobs(args, _job(args, parse_only=True), jobs=1)
+    from .batch import preload
+    from .predictor import Predictor
+
+    outlets = _outlets(args)  # fail early, once, on a bad outlet file
+    job = _job(args, parse_only=True)
+    if args.model:
+        preload(job, Predictor.load(args.model, outlets))  # fail early on a bad model, load it once
+    return _run_jobs(args, job, jobs=1)
 
 
 def cmd_tag(args: argparse.Namespace) -> int:

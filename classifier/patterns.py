@@ -88,7 +88,17 @@ CREDIT_RE = re.compile(
     r"|[(（](?=[^)）])\s*+(?:[^)）\s](?:[^)）]{0,14}[^)）\s])?)?\s*+[)）])\s*+$"
 )
 LIST_MARKER_RE = re.compile(r"^\s*+[•・●■◆▶>\-*]?\s*+\d{0,3}\s*+[•・●■◆▶]?\s*+$")
-CALL_TO_ACTION_RE = re.compile(r"^\s*+※|(?:はこちら|こちらから|こちら)[。.]?\s*+$|^\s*+(?:PR|AD|広告)\s*+$")
+CALL_TO_ACTION_RE = re.compile(
+    r"^\s*+※|(?:はこちら|こちらから|こちら)[。.]?\s*+$|^\s*+(?:PR|AD|広告)\s*+$|^\s*+(?:この記事を)?シェア(?:する)?\s*+$"
+)
+# A footer's row of links: three or more short items between "|" bars ("利用規約 | お問い合わせ | …").
+LINK_ROW_RE = re.compile(r"^\s*+[^|｜。\s][^|｜。]{0,24}+(?:[|｜][^|｜。]{1,25}+){2,}+$")
+# A page's date stamp in the English manner: "2025.11.06 Thu posted at 18:30 JST", "2025/11/06 18:30 updated".
+STAMP_RE = re.compile(
+    r"^\s*+\d{4}[./-]\d{1,2}[./-]\d{1,2}\s*+(?:[A-Za-z]{3}\.?\s++)?(?:(?:posted|updated|published)\s++(?:at\s++)?)?"
+    r"(?:\d{1,2}:\d{2}\s*+)?(?:[A-Z]{2,4}\s*+)?(?:(?:posted|updated|published|更新|配信|公開)\s*+)?$",
+    re.IGNORECASE,
+)
 # Short navigation words ("ワールド", "人気ランキング", "MAGAZINE"): this many characters or fewer.
 NAV_MAX_CHARS = 9
 
@@ -113,6 +123,8 @@ def is_page_chrome(text: str) -> bool:
         is_link_only(s)
         or COPYRIGHT_RE.search(s)
         or DATETIME_ONLY_RE.match(s)
+        or STAMP_RE.match(s)
+        or LINK_ROW_RE.match(s)
         or CREDIT_RE.match(s)
         or LIST_MARKER_RE.match(s)
         or CALL_TO_ACTION_RE.search(s)

@@ -14,7 +14,7 @@ from .model_io import Model, load_model
 from .suggest import Suggester, TagNames
 from .outlets import Outlets
 from .parser import default_outlets, parse
-from .segment import segment
+from .segment import TagVocabulary, segment
 from .tokenize import Tokenizer, Tokens
 
 DEFAULT_TOP_K = 5
@@ -53,19 +53,33 @@ class Predictor:
         return self.tokenizer
 
     def parse(self, text: str, path: str | None = None, final: bool = True, tagged: bool = False) -> Dump:
-        """Structure and rule labels only, no model scores. (final and tagged: see segment())"""
-        return parse(text, path, self._outlets(), final, tagged)
+        """Structure and the rules' labels, no model scores. With a model, the rules are weighed as its label model
+        learned, its accounts' reputations count, and its tag vocabulary tells bare section tags from post tags.
+        (final and tagged: see segment())"""
+        if self.model is None:
+            return parse(text, path, self._outlets(), final, tagged)
+        dump = segment(text, path, final, tagged, self.vocabulary)
+        self.judge.rules(dump, self._outlets())
+        return dump
 
     def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K, final: bool = True,
             tagged: bool = False) -> Dump:
         """Parse, then score: final labels, commentary scores, section and post suggestions."""
-        dump = segment(text, path, final, tagged)
+        dump = segment(text, path, final, tagged, self.vocabulary)
         return self.score(dump, self.tokenize(dump), top_k)
 
     def tokenize(self, dump: Dump) -> list[Tokens | None]:
         """The tokens of every text block (None for the other blocks)."""
         tok = self._tokenizer()
         return [tok.tokenize(b.text) if b.is_text else None for b in dump.blocks]
+
+    @property
+    def vocabulary(self) -> TagVocabulary | None:
+        """The tags the model knows, by level (None without a model)."""
+        if self.model is None:
+            return None
+        tags = self.model.meta.get("tags", {})
+        return TagVocabulary(frozenset(tags.get("section", {})), frozenset(tags.get("post", {})))
 
     @property
     def judge(self) -> Judge:

@@ -9,14 +9,21 @@ Blocks tile the non-empty lines: one block a line, except runs of chrome lines, 
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from .document import ATTRIBUTION, BODY, CHROME, POST_TEXT, TAG, Block, Dump, Line, Post, Section, Tag
 from .patterns import (
     COPYRIGHT_RE,
+    CREDIT_RE,
+    LIST_MARKER_RE,
     LEADING_EMOJI_RE,
     LINE_BREAK_RE,
+    URL_RE,
     attribution,
     is_heading_like,
     is_link_only,
+    is_nav_word,
     is_page_chrome,
 )
 from .tags import is_tag_line, parse_tag_line
@@ -57,9 +64,70 @@ def _mark_embedded_posts(lines: list[Line], filled: list[int], kinds: list[str |
     for pos, i in enumerate(filled):
         if attribution(lines[i].text):
             kinds[i] = ATTRIBUTION
-            # The post text is the line just above, even when it starts with "#" or is a bare link.
+            # The post text is the line just above, even when it starts with "#" or is a bare link; the lines
+            # above it that belong to the same post (a head, a lead, a link line) follow.
             if pos > 0 and kinds[filled[pos - 1]] is None:
-                kinds[filled[pos - 1]] = POST_TEXT
+                for j in _post_lines(lines, filled, pos, kinds):
+                    kinds[j] = POST_TEXT
+
+
+# An embedded post is short: X allows 140 Japanese characters (links aside); lines above its attribution beyond
+# this many characters in all belong to something else.
+POST_MAX_CHARS = 200
+POST_MAX_LINES = 8
+HEADLINE_MAX_CHARS = 60
+POST_LINK_RE = re.compile(r"\bt\.co/|pic\.twitter\.com/|\b(?:x|twitter)\.com/", re.IGNORECASE)
+LEAD_MAX_CHARS = 140
+
+
+def _post_lines(lines: list[Line], filled: list[int], pos: int, kinds: list[str | None]) -> list[int]:
+    """The lines of the embedded post whose attribution is ``filled[pos]``: the line just above, and above it,
+    contiguous lines (no blank line between) that a post is made of: a head (``【速報】``), a headline, a lead just
+    above its link line, an outlet's hashtag line; up to the post's length."""
+    first = filled[pos - 1]
+    chosen = [first]
+    size = _visible(lines[first].text)
+    q = pos - 2
+    while q >= 0 and len(chosen) < POST_MAX_LINES:
+        i, below = filled[q], chosen[-1]
+        if i != below - 1 or kinds[i] is not None:  # a blank line between, or an attribution or post above
+            break
+        text = lines[i].text.strip()
+        if is_tag_line(text) or attribution(text) or is_head(lines[below].text):
+            break
+        size += _visible(text)
+        if size > POST_MAX_CHARS or not _post_like(text, lines[below].text):
+            break
+        chosen.append(i)
+        q -= 1
+    return chosen
+
+
+def is_head(text: str) -> bool:
+    """A post's first line: a bracketed head such as 【速報】 or 【解説】, alone or opening the line."""
+    return text.lstrip().startswith("【")
+
+
+def _post_like(text: str, below: str) -> bool:
+    if is_link_only(text):
+        return _post_link(text)  # a blog's or a page's own link is chrome, not part of a post
+    if text.startswith(("#", "＃")) or is_head(text):
+        return True
+    if len(text) <= HEADLINE_MAX_CHARS and "。" not in text:  # a headline: no full stop
+        return True
+    below = below.strip()
+    # a lead sentence stands just above the post's link line or an outlet hashtag line
+    return len(text) <= LEAD_MAX_CHARS and (_post_link(below) or below.startswith(("#", "＃")))
+
+
+def _post_link(text: str) -> bool:
+    """A line that is only a post's own link (X's t.co shortener, a picture): not a blog's or a page's link."""
+    return is_link_only(text) and POST_LINK_RE.search(text) is not None
+
+
+def _visible(text: str) -> int:
+    """Characters that count towards a post's length: links count as nothing (X shortens them)."""
+    return len(URL_RE.sub("", text).strip())
 
 
 def _mark_chrome(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
@@ -68,7 +136,37 @@ def _mark_chrome(lines: list[Line], filled: list[int], kinds: list[str | None]) 
         if is_page_chrome(lines[i].text):
             kinds[i] = CHROME
     _mark_footer(lines, filled, kinds)
+    _mark_lists(lines, filled, kinds)
+    _mark_captions(lines, filled, kinds)
     _mark_between_chrome(lines, filled, kinds)
+
+
+LIST_ITEM_MAX_CHARS = 40
+
+
+def _mark_lists(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
+    """Under a menu word or a list marker ("関連記事", "ランキング", "• 1"), the headlines that follow without a blank
+    line are the list's items: links to other articles, not the article."""
+    in_list = False
+    for pos, i in enumerate(filled):
+        contiguous = pos > 0 and filled[pos - 1] == i - 1
+        text = lines[i].text
+        if kinds[i] == CHROME:
+            in_list = is_nav_word(text) or LIST_MARKER_RE.match(text) is not None or (in_list and contiguous)
+        elif kinds[i] is None and in_list and contiguous and is_heading_like(text, LIST_ITEM_MAX_CHARS):
+            kinds[i] = CHROME
+        else:
+            in_list = False
+
+
+def _mark_captions(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
+    """A short line without a full stop just above a credit ("(AFP/Getty Images)", "(写真:…)") is a photo's
+    caption."""
+    for pos, i in enumerate(filled[:-1]):
+        below = filled[pos + 1]
+        if (kinds[i] is None and kinds[below] == CHROME and CREDIT_RE.match(lines[below].text)
+                and is_heading_like(lines[i].text, LIST_ITEM_MAX_CHARS) and below - i <= 2):
+            kinds[i] = CHROME
 
 
 def _mark_footer(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
@@ -141,7 +239,20 @@ def assign_sources(blocks: list[Block], lines: list[Line]) -> None:
                 b.source, b.source_name = current
 
 
-def post_tag_blocks(blocks: list[Block], tags: dict[int, list[Tag]]) -> list[int]:
+@dataclass(frozen=True)
+class TagVocabulary:
+    """The tags an archive used, by level: what a model knows of the blogger's habits."""
+
+    section: frozenset[str] = frozenset()
+    post: frozenset[str] = frozenset()
+
+    def closes_section(self, tags: list[Tag]) -> bool:
+        """Bare tags the archive knows as section tags and never as post tags."""
+        return bool(tags) and all(not t.note and t.name in self.section and t.name not in self.post for t in tags)
+
+
+def post_tag_blocks(blocks: list[Block], tags: dict[int, list[Tag]], vocabulary: TagVocabulary | None = None
+                    ) -> list[int]:
     """Indices of the tag blocks that carry the post's tags: the final run of tag lines.
 
     Chrome may follow the run. Where the run begins with tag lines that carry notes and ends with lines that
@@ -155,10 +266,11 @@ def post_tag_blocks(blocks: list[Block], tags: dict[int, list[Tag]]) -> list[int
     start = end
     while start > 0 and blocks[start - 1].kind == TAG:
         start -= 1
-    for k in range(start, end):
-        if not any(t.note for t in tags[k]):
-            return list(range(k, end))
-    return list(range(start, end))  # every line has notes: all of them are the post's
+    first = next((k for k in range(start, end) if not any(t.note for t in tags[k])), start)
+    # A bare tag line the archive knows as a section tag, above the post's tags, closes the last section.
+    while vocabulary is not None and first < end - 1 and vocabulary.closes_section(tags[first]):
+        first += 1
+    return list(range(first, end))
 
 
 def build_sections(blocks: list[Block], tags: dict[int, list[Tag]], post_tags: list[int], tagged: bool = False
@@ -226,11 +338,13 @@ def _section(blocks: list[Block], members: list[int], tag_line: int | None, tags
     )
 
 
-def segment(text: str, path: str | None = None, final: bool = True, tagged: bool = False) -> Dump:
+def segment(text: str, path: str | None = None, final: bool = True, tagged: bool = False,
+            vocabulary: TagVocabulary | None = None) -> Dump:
     """Structure of a dump, labels not yet decided (every text block starts as wire).
 
     ``final=False`` is for a part of a long file that more text follows (see classifier.stream): its last tag
     lines close a section and are not the post's tags. ``tagged`` says an earlier part had section tags.
+    ``vocabulary``: the tags a model knows, which tell a bare section tag above the post's tags from a post tag.
     """
     lines = split_lines(text)
     kinds = line_kinds(lines)
@@ -239,7 +353,7 @@ def segment(text: str, path: str | None = None, final: bool = True, tagged: bool
         b.text = text[b.start : b.end]
     assign_sources(blocks, lines)
     tags = {k: parse_tag_line(b.text) for k, b in enumerate(blocks) if b.kind == TAG}  # each tag line read once
-    post_idx = post_tag_blocks(blocks, tags) if final else []
+    post_idx = post_tag_blocks(blocks, tags, vocabulary) if final else []
     sections = build_sections(blocks, tags, post_idx, tagged)
     post = Post(
         existing=[t for k in post_idx for t in tags[k]],
