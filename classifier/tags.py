@@ -97,7 +97,7 @@ def _read_note(s: str, i: int) -> tuple[str, int]:
         return "", k
     if s[k] in _PAREN_OPEN:
         close = _match(s, k)
-        end = _next_tag(s, close)
+        end = _next_tag(s, close)  # the bracket's inside holds no tag; a "#" right after it may start one
         inner_end = close - 1 if close <= len(s) and s[close - 1] == _PAIRS[s[k]] else close
         note = s[k + 1 : inner_end] + s[close:end].rstrip()
         return note, end
