@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .document import COMMENTARY, WIRE, Dump
+from .document import COMMENTARY, POST_TEXT, WIRE, Dump
 from .label_model import LabelModel, logit
 from .outlets import Outlets
 from .rules import PRIOR_LABEL_MODEL, Verdict, label_dump
@@ -63,23 +63,32 @@ class Judge:
 
     def decide(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float]) -> None:
         """Final labels and scores of the text blocks from the rules' verdicts and the model's probabilities."""
+        for k, (ev, alone, post) in self.posteriors(dump, verdicts, probs).items():
+            self._settle(dump, k, verdicts[k], ev, alone, post)
+
+    def posteriors(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float]
+                   ) -> dict[int, tuple[tuple[float, float], float, float]]:
+        """For each text block: its evidence (rules, model) in log-likelihood ratios, its log-odds before the
+        smoothing, and its probability of commentary after it. The lines of one embedded post share one verdict:
+        they are one account's one post."""
         prior = logit(self.label_model.prior)
         evidence: dict[int, tuple[float, float]] = {}
         for k, v in enumerate(verdicts):
             if v is not None:
                 text = self.calibration.log_odds(probs[k]) - prior if k in probs else 0.0
                 evidence[k] = (v.log_odds - prior, text)
+        out: dict[int, tuple[tuple[float, float], float, float]] = {}
         for clip in clips(dump):
-            ks = [k for k in clip if k in evidence]
-            if not ks:
-                continue
-            total = [sum(evidence[k]) for k in ks]
+            groups = _posts(dump, [k for k in clip if k in evidence])
+            total = [sum(sum(evidence[k]) for k in g) for g in groups]
             if self.transitions is not None:
                 posts = self.transitions.smooth(total)
             else:
                 posts = [1.0 / (1.0 + math.exp(-(t + prior))) for t in total]
-            for k, t, post in zip(ks, total, posts):
-                self._settle(dump, k, verdicts[k], evidence[k], t + prior, post)
+            for g, t, post in zip(groups, total, posts):
+                for k in g:
+                    out[k] = (evidence[k], t + prior, post)
+        return out
 
     @staticmethod
     def _settle(dump: Dump, k: int, v: Verdict, ev: tuple[float, float], alone: float, post: float) -> None:
@@ -94,6 +103,19 @@ class Judge:
             rules.append("sequence")  # the clip's run turned it
         b.label, b.rules = label, rules or ["prior"]
         b.commentary_score = round(post, 6)
+
+
+def _posts(dump: Dump, ks: list[int]) -> list[list[int]]:
+    """The blocks in groups: consecutive lines of one embedded post together, every other block alone."""
+    groups: list[list[int]] = []
+    for k in ks:
+        b = dump.blocks[k]
+        prev = groups[-1][-1] if groups else None
+        if (prev is not None and b.kind == POST_TEXT and dump.blocks[prev].kind == POST_TEXT and k == prev + 1):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
 
 
 def judge_from_meta(meta: Mapping[str, Any]) -> Judge:

@@ -36,6 +36,9 @@ LIST_RULES = ("outlet_post", "outlet_clip", "news_name")
 REPUTATION_RULES = ("wire_reputation", "wire_reputation_clip", "commentary_reputation")
 ACCOUNT_RULES = (*LIST_RULES, "opinion_account", *REPUTATION_RULES)
 MIN_CALIBRATION = 10  # held-out confident blocks of each class needed to calibrate the model's say
+# The model's say is measured on blocks the rules are sure of (log-odds beyond ±2): the ones they are not sure of
+# are where the model is needed, and the rules' guess there is no yardstick.
+CALIBRATION_MARGIN = 2.0
 REPUTATION_PSEUDO = 2.0  # pseudo-blocks at 0.5 that keep a little-seen account's reputation moderate
 
 
@@ -245,10 +248,18 @@ def fit_judge(dumps, tokens, rows, params, fit_commentary, notes: list[str]):
     rows = with_reputation(dumps, rows, scores)
     label_model = add_rules(model0, rows, REPUTATION_RULES)
     labels = labels_of(label_model, rows)
-    cal = calibrate(held_out, labels, params.min_margin)
-    notes.append(cal.note)
+    cal = calibrate(held_out, labels, CALIBRATION_MARGIN)
     trans = transitions(dumps, labels, held_out, cal, lm.logit(label_model.prior))
     judge = Judge(label_model, cal, trans, rep)
+    if cal.slope > 0:
+        # Self-training: the rules and the held-out model together label the archive again; the model learns from
+        # those labels (it then also learns from the unmarked opinion the rules missed), and is calibrated anew.
+        labels = combined_labels(dumps, rows, held_out, judge)
+        held_out = cross_fit(dumps, tokens, labels, params, fit_commentary)
+        judge.calibration = calibrate(held_out, labels_of(label_model, rows), CALIBRATION_MARGIN)
+        judge.transitions = transitions(dumps, labels_of(label_model, rows), held_out, judge.calibration,
+                                        lm.logit(label_model.prior))
+    notes.append(judge.calibration.note)
     plan, y = training_plan(tokens, labels, range(len(dumps)), params.min_margin, params.marker_dropout)
     if len(set(y)) < 2:
         plan, y = training_plan(tokens, labels, range(len(dumps)), 0.0, params.marker_dropout)
@@ -256,6 +267,16 @@ def fit_judge(dumps, tokens, rows, params, fit_commentary, notes: list[str]):
             notes.append("the rules were sure of one label only: the commentary model learned from all their labels")
     comm, _ = fit_commentary(plan_docs(dumps, tokens, plan), y, params)
     return comm, judge, y
+
+
+def combined_labels(dumps, rows, held_out: list[dict[int, float]], judge: Judge) -> Labels:
+    """Every text block's log-odds of commentary by the judge: rules, held-out model and the clips' runs."""
+    labels = Labels()
+    for i, d in enumerate(dumps):
+        verdicts = [verdict(rows[i][k], judge.label_model) if k in rows[i] else None for k in range(len(d.blocks))]
+        found = judge.posteriors(d, verdicts, held_out[i])
+        labels.log_odds.append({k: lm.logit(min(max(post, 1e-9), 1 - 1e-9)) for k, (_, _, post) in found.items()})
+    return labels
 
 
 def label_counts(labels: Labels) -> dict[str, int]:
