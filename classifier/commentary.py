@@ -15,6 +15,7 @@ from typing import Any
 from .document import COMMENTARY, POST_TEXT, WIRE, Dump
 from .label_model import LabelModel, logit
 from .outlets import Outlets
+from .patterns import is_link_only
 from .rules import PRIOR_LABEL_MODEL, Verdict, label_dump
 from .sequence import Transitions, clips
 
@@ -75,7 +76,9 @@ class Judge:
         evidence: dict[int, tuple[float, float]] = {}
         for k, v in enumerate(verdicts):
             if v is not None:
-                text = self.calibration.log_odds(probs[k]) - prior if k in probs else 0.0
+                # a line that is only a link has no words to judge: the model's view of it says nothing
+                says = k in probs and not is_link_only(dump.blocks[k].text)
+                text = self.calibration.log_odds(probs[k]) - prior if says else 0.0
                 evidence[k] = (v.log_odds - prior, text)
         out: dict[int, tuple[tuple[float, float], float, float]] = {}
         for clip in clips(dump):

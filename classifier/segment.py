@@ -228,8 +228,10 @@ def assign_sources(blocks: list[Block], lines: list[Line]) -> None:
             assert m is not None
             current = (m.group("handle"), m.group("name"))
             b.source, b.source_name = current
-            if k > 0 and blocks[k - 1].kind == POST_TEXT:
-                blocks[k - 1].source, blocks[k - 1].source_name = current
+            j = k - 1
+            while j >= 0 and blocks[j].kind == POST_TEXT:  # every line of the post: head, lead, link line
+                blocks[j].source, blocks[j].source_name = current
+                j -= 1
         elif b.kind in (TAG, CHROME, POST_TEXT):
             current = None
         elif b.kind == BODY:

@@ -38,6 +38,9 @@ class Tokens:
     emoji: tuple[str, ...]  # emoji clusters, in order
     links: tuple[str, ...]  # URL_TOKEN / PIC_TOKEN, in order
     endings: tuple[str, ...] = ()  # the shape of each sentence's end outside quotes (see ending_shape)
+    # The words as register sees them: names and numbers stand as their kind ("<人名>", "<地名>", "<数>"), so the
+    # commentary model learns how a text speaks, not whom or what it speaks of (topics change, register does not).
+    register: tuple[str, ...] = ()
 
 
 class Tokenizer:
@@ -49,6 +52,7 @@ class Tokenizer:
         self._dictionary = None
         self._content_pos: frozenset[int] = frozenset()
         self._shapes: list[str] = []
+        self._masks: list[str | None] = []
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -72,6 +76,7 @@ class Tokenizer:
                         i for i, pos in enumerate(table) if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
                     )
                     self._shapes = [ending_shape(pos) for pos in table]
+                    self._masks = [register_mask(pos) for pos in table]
                     self._dictionary = dictionary
                 from sudachipy import SplitMode
 
@@ -92,8 +97,9 @@ class Tokenizer:
         words: list[str] = []
         content: list[str] = []
         endings: list[str] = []
+        register: list[str] = []
         tok = self._sudachi()
-        content_pos, shapes = self._content_pos, self._shapes
+        content_pos, shapes, masks = self._content_pos, self._shapes, self._masks
         depth = 0  # inside 「…」: a quoted sentence's end is someone else's voice
         last = ""
         for chunk in _chunks(rest):
@@ -103,6 +109,7 @@ class Tokenizer:
                     continue
                 words.append(form)
                 pos = m.part_of_speech_id()
+                register.append(masks[pos] or form if pos < len(masks) else form)
                 if pos in content_pos:
                     content.append(form)
                 if form in _OPEN_QUOTES:
@@ -119,7 +126,7 @@ class Tokenizer:
                         last = f"{last}:{form}"
         if last and depth == 0:
             endings.append("open:" + last)  # a block that ends without a full stop: a headline, a caption
-        return Tokens(tuple(words), tuple(content), emoji, links, tuple(endings))
+        return Tokens(tuple(words), tuple(content), emoji, links, tuple(endings), tuple(register))
 
 
 _OPEN_QUOTES = frozenset("「『“")
@@ -141,6 +148,16 @@ def ending_shape(pos: tuple[str, ...]) -> str:
         return f"{'verb' if head == '動詞' else 'adj'}:{pos[5].split('-')[0]}"
     return {"名詞": "noun", "代名詞": "noun", "形状詞": "adjnoun", "接尾辞": "suffix", "副詞": "adverb",
             "補助記号": "symbol"}.get(head, "other")
+
+
+def register_mask(pos: tuple[str, ...]) -> str | None:
+    """What a word stands as for the commentary model: proper nouns by their kind, numerals as one; else None
+    (the word itself)."""
+    if pos[0] == "名詞" and pos[1] == "固有名詞":
+        return "<" + (pos[2] if pos[2] in ("人名", "地名") else "固有名詞") + ">"
+    if pos[0] == "名詞" and pos[1] == "数詞":
+        return "<数>"
+    return None
 
 
 def dictionary_version() -> str:
