@@ -130,7 +130,7 @@ def suggester_of(model: Model, level: str) -> Suggester | None:
         if linear is None:
             return None
         counts = {c: 1 for c in linear.classes}
-        return Suggester(linear, None, None, counts, [1.0, 0, 0, 0, 0, 0, 0])
+        return Suggester(linear, None, None, counts, [1.0, 0, 0, 0, 0, 0, 0, 0, 0])
     names = meta["names"]
     return Suggester(linear, getattr(model, f"{level}_neighbours"), TagNames(names["tags"], names["keys"],
                      names["words"]), dict(meta["counts"]), list(meta["weights"]))

@@ -22,7 +22,8 @@ from .linear import LinearTextModel
 
 NEIGHBOURS = 10  # nearest tagged sections that vote
 CANDIDATES_PER_SOURCE = 10
-FEATURES = ("linear", "linear_rank", "neighbours", "nearest", "name", "frequency", "bias")
+FEATURES = ("linear", "linear_rank", "neighbours", "nearest", "neighbour_rank", "name", "name_count", "frequency",
+            "bias")
 
 
 def name_key(name: str) -> str:
@@ -43,12 +44,20 @@ class NeighbourIndex:
     doc_tags: list[list[str]]
     doc_refs: list[dict] = field(default_factory=list)  # where each document is: path, lines
     _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    _idf_of: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def index(self) -> dict[str, int]:
         if self._index is None:
             self._index = {t: i for i, t in enumerate(self.terms)}
         return self._index
+
+    @property
+    def idf_of(self) -> dict[str, float]:
+        """Each term's inverse document frequency over the tagged documents."""
+        if self._idf_of is None:
+            self._idf_of = dict(zip(self.terms, self.idf.tolist()))
+        return self._idf_of
 
     def similarities(self, doc: Sequence[str]) -> np.ndarray:
         """Cosine similarity of a document (its term list) with every indexed document."""
@@ -88,16 +97,21 @@ class TagNames:
     keys: list[str]  # name_key of each tag
     words: list[list[str]]  # the normalized content words of each name
 
-    def scores(self, text_key: str, words: set[str]) -> dict[str, float]:
-        """1 for a tag whose name is in the text; otherwise the share of its words that are."""
-        out: dict[str, float] = {}
+    def scores(self, text_key: str, words: set[str], idf: dict[str, float] | None = None
+               ) -> dict[str, tuple[float, float]]:
+        """For each tag found: (1 when its name is in the text, else the share of its words that are, each word
+        weighed by how rare it is in the archive; how many times the name occurs, as log(1 + n))."""
+        out: dict[str, tuple[float, float]] = {}
+        idf = idf or {}
         for tag, key, ws in zip(self.tags, self.keys, self.words):
-            if len(key) >= 2 and key in text_key:
-                out[tag] = 1.0
+            count = text_key.count(key) if len(key) >= 2 else 0
+            if count:
+                out[tag] = (1.0, math.log1p(count))
             elif ws:
-                found = sum(w in words for w in ws)
+                weight = [idf.get(w, 1.0) for w in ws]
+                found = sum(x for w, x in zip(ws, weight) if w in words)
                 if found:
-                    out[tag] = found / len(ws)
+                    out[tag] = (found / sum(weight), 0.0)
         return out
 
 
@@ -141,14 +155,17 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str) -> dict[
         all_linear = {}
     votes: dict[str, float] = {}
     nearest: dict[str, float] = {}
+    first: dict[str, int] = {}  # the rank of the nearest section that carries the tag
     if s.neighbours is not None:
         near = s.neighbours.nearest(doc)
         total = sum(sim for _, sim in near) or 1.0
-        for i, sim in near:
+        for rank, (i, sim) in enumerate(near, 1):
             for tag in s.neighbours.doc_tags[i]:
                 votes[tag] = votes.get(tag, 0.0) + sim / total
                 nearest[tag] = max(nearest.get(tag, 0.0), sim)
-    names = s.names.scores(text_key, words) if s.names is not None else {}
+                first.setdefault(tag, rank)
+    names = s.names.scores(text_key, words, s.neighbours.idf_of if s.neighbours is not None else None
+                           ) if s.names is not None else {}
     tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
     top = max(s.counts.values(), default=1)
     out: dict[str, list[float]] = {}
@@ -156,11 +173,12 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str) -> dict[
         if tag not in s.counts:
             continue  # a name seen by a source but not a tag of this level
         p, rank = linear.get(tag, (all_linear.get(tag, 0.0), CANDIDATES_PER_SOURCE + 1))
-        out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), names.get(tag, 0.0),
-                    math.log1p(s.counts[tag]) / math.log1p(top), 1.0]
+        name, count = names.get(tag, (0.0, 0.0))
+        out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
+                    name, count, math.log1p(s.counts[tag]) / math.log1p(top), 1.0]
     return out
 
 
 # Used until a level has enough held-out examples to fit its own weights (a tiny archive): each source counts,
 # the linear model most, as measured on the bundled corpus (docs/BENCHMARKS.md).
-FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 2.0, 0.5, -3.5]
+FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 1.0, 2.0, 0.5, 0.5, -3.5]
