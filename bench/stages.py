@@ -15,7 +15,6 @@ sys.path.insert(0, str(ROOT))
 from classifier import Predictor  # noqa: E402
 from classifier.features import commentary_docs  # noqa: E402
 from classifier.segment import segment  # noqa: E402
-from classifier.rules import label_dump  # noqa: E402
 
 
 def main() -> None:
@@ -46,11 +45,13 @@ def main() -> None:
 
     for _ in range(args.repeat):
         for text in texts:
-            dump = timed("segment", segment, text)
-            timed("rules", label_dump, dump, p._outlets())
+            dump = timed("segment", segment, text, None, True, False, p.vocabulary)
+            verdicts = timed("rules (label model, reputations)", p.judge.rules, dump, p._outlets())
             tokens = timed("tokenize (Sudachi + our wrapper)", p.tokenize, dump)
             docs = timed("commentary features", commentary_docs, dump, tokens)
-            timed("commentary scores", p.model.commentary.predict_proba, docs)
+            probs = timed("commentary scores", p.model.commentary.predict_proba, docs)
+            scores = dict(zip((k for k, t in enumerate(tokens) if t is not None), probs[:, 0]))
+            timed("verdicts (calibration, smoothing)", p.judge.decide, dump, verdicts, scores)
             timed("tag suggestions", p._suggest, dump, tokens, 5)
             timed("[raw Sudachi, same blocks]", raw, dump)
     total = sum(v for k, v in spent.items() if not k.startswith("["))

@@ -111,10 +111,10 @@ class Predictor:
     def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int) -> None:
         floor = float(self.model.thresholds["suggest_min"])
         section = self.suggester("section")
-        if section is not None:
-            for s in dump.sections:
-                found = section.suggest(topic_doc(tokens, s.block_indices), words_key(tokens, s.block_indices),
-                                        top_k, floor)
+        if section is not None and dump.sections:
+            docs = [topic_doc(tokens, s.block_indices) for s in dump.sections]
+            keys = [words_key(tokens, s.block_indices) for s in dump.sections]
+            for s, found in zip(dump.sections, section.suggest_all(docs, keys, top_k, floor)):
                 s.suggested = [Suggestion(t, p) for t, p in found]
         post = self.suggester("post")
         if post is not None:

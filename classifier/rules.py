@@ -36,6 +36,11 @@ class BlockView:
     news_name: bool = False  # the source's display name carries a news word (and no emoji)
     reputation: float | None = None  # the source's learned reputation, 0 wire-like .. 1 commentary-like
     in_run: bool = False  # inside a run of lines opened by a marked commentary line above
+    bare: str | None = None  # the text with its quotations emptied (made once for all the rules that need it)
+
+    @property
+    def unquoted(self) -> str:
+        return self.bare if self.bare is not None else unquoted(self.text)
 
 
 Vote = str | None
@@ -114,8 +119,10 @@ def unquoted(text: str) -> str:
     return text
 
 
-def asserts(text: str) -> bool:
-    return ASSERTIVE_RE.search(WIRE_DA_RE.sub("。", unquoted(text.rstrip()))) is not None
+def asserts(text: str, bare: str | None = None) -> bool:
+    """Does a sentence assert, judge or ask, outside quotes? (``bare``: the text already unquoted.)"""
+    bare = unquoted(text) if bare is None else bare
+    return ASSERTIVE_RE.search(WIRE_DA_RE.sub("。", bare.rstrip())) is not None
 
 
 # --- the rules ---------------------------------------------------------------------------------------------
@@ -198,20 +205,20 @@ def reporting_verb(v: BlockView) -> Vote:
 @rule(COMMENTARY, weight=2.0)
 def assertive_ending(v: BlockView) -> Vote:
     """A sentence asserts, judges or asks outside quotes: "…だ。", "…に過ぎない。", "…だろうか。", "!"."""
-    return COMMENTARY if asserts(v.text) else None
+    return COMMENTARY if asserts(v.text, v.unquoted) else None
 
 
 @rule(COMMENTARY, weight=1.5)
 def reader_address(v: BlockView) -> Vote:
     """Speaks to the reader, outside quotes: "皆さん", "読者の…", "…てください", "ご覧ください"."""
-    bare = unquoted(v.text)
+    bare = v.unquoted
     return COMMENTARY if READER_RE.search(bare) or REQUEST_RE.search(bare) else None
 
 
 @rule(COMMENTARY, weight=1.5)
 def polite_opinion(v: BlockView) -> Vote:
     """An opinion in です/ます, outside quotes: "…でしょう。", "…ではないでしょうか。", "…と思います。"."""
-    return COMMENTARY if POLITE_OPINION_RE.search(unquoted(v.text)) else None
+    return COMMENTARY if POLITE_OPINION_RE.search(v.unquoted) else None
 
 
 # --- combining ---------------------------------------------------------------------------------------------
@@ -298,7 +305,7 @@ def views(dump: Dump, outlets: Outlets, reputation: Reputation | None = None) ->
         # What the archive learned of an account replaces what the outlet list guessed (they are not two votes).
         listed = rep is None and bool(b.source) and outlets.listed(b.source)
         news = rep is None and bool(b.source) and outlets.news_name(b.source_name)
-        out.append(BlockView(b.text, b.kind, b.source, b.source_name, listed, news, rep, in_run))
+        out.append(BlockView(b.text, b.kind, b.source, b.source_name, listed, news, rep, in_run, unquoted(b.text)))
     return out
 
 

@@ -15,9 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from .document import CHROME, POST_TEXT, TAG, Dump
+from .document import BODY, CHROME, POST_TEXT, TAG, Dump
 from .patterns import LEADING_EMOJI_RE
 from .rules import SIGN_OFF_RE, WIRE_LEAD_RE
 
@@ -42,28 +40,32 @@ class Transitions:
         return cls(*(float(v) for v in values))
 
     def smooth(self, evidence: Sequence[float]) -> list[float]:
-        """P(commentary) of each block of one clip, given every block's evidence (log-likelihood ratios)."""
+        """P(commentary) of each block of one clip, given every block's evidence (log-likelihood ratios).
+        Forward-backward in log space; clips are short, so plain Python beats NumPy's per-call cost here."""
         n = len(evidence)
         if n == 0:
             return []
-        # log P(obs | state), up to a constant per block: wire 0, commentary the log-likelihood ratio
-        emit = np.zeros((n, 2))
-        emit[:, 1] = evidence
-        log_t = np.log(np.array([[1 - self.enter, self.enter], [1 - self.stay, self.stay]]))
-        fwd = np.zeros((n, 2))
-        fwd[0] = np.log([1 - self.start, self.start]) + emit[0]
+        ww, wc = math.log(1 - self.enter), math.log(self.enter)  # from wire to wire / to commentary
+        cw, cc = math.log(1 - self.stay), math.log(self.stay)  # from commentary
+        fwd = [(math.log(1 - self.start), math.log(self.start) + evidence[0])]
         for i in range(1, n):
-            fwd[i] = _logsumexp(fwd[i - 1][:, None] + log_t, axis=0) + emit[i]
-        bwd = np.zeros((n, 2))
+            w, c = fwd[-1]
+            fwd.append((_lse(w + ww, c + cw), _lse(w + wc, c + cc) + evidence[i]))
+        bwd = [(0.0, 0.0)] * n
         for i in range(n - 2, -1, -1):
-            bwd[i] = _logsumexp(log_t + (emit[i + 1] + bwd[i + 1])[None, :], axis=1)
-        post = fwd + bwd
-        return [float(1.0 / (1.0 + math.exp(max(min(p[0] - p[1], 700.0), -700.0)))) for p in post]
+            bw, bc = bwd[i + 1]
+            e = evidence[i + 1]
+            bwd[i] = (_lse(ww + bw, wc + e + bc), _lse(cw + bw, cc + e + bc))
+        out = []
+        for (fw, fc), (bw, bc) in zip(fwd, bwd):
+            d = max(min((fw + bw) - (fc + bc), 700.0), -700.0)
+            out.append(1.0 / (1.0 + math.exp(d)))
+        return out
 
 
-def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    m = a.max(axis=axis, keepdims=True)
-    return (m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+def _lse(a: float, b: float) -> float:
+    m = a if a > b else b
+    return m + math.log(math.exp(a - m) + math.exp(b - m))
 
 
 def clips(dump: Dump) -> list[list[int]]:
@@ -76,8 +78,11 @@ def clips(dump: Dump) -> list[list[int]]:
     current: list[int] = []
     for k, b in enumerate(dump.blocks):
         new_post = b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)
-        new_article = b.is_text and b.kind != POST_TEXT and current and WIRE_LEAD_RE.search(b.text) is not None
-        new_insert = b.is_text and current and LEADING_EMOJI_RE.match(b.text) is not None
+        # a report's lead after other paragraphs (not the first paragraph under a post) opens a pasted article
+        new_article = (b.is_text and b.kind != POST_TEXT and current and k > 0 and dump.blocks[k - 1].kind == BODY
+                       and WIRE_LEAD_RE.search(b.text) is not None)
+        new_insert = (b.is_text and current and LEADING_EMOJI_RE.match(b.text) is not None
+                      and not SIGN_OFF_RE.match(b.text))  # a 🐸 line closes an insert, it opens none
         if b.kind in (TAG, CHROME) or new_post or new_article or new_insert:
             if current:
                 out.append(current)

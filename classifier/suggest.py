@@ -73,12 +73,16 @@ class NeighbourIndex:
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
         q = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[cols]
         q /= np.sqrt(q @ q)
-        starts, ends = self.indptr[cols], self.indptr[cols + 1]
-        lengths = ends - starts
-        if not lengths.sum():
+        starts = self.indptr[cols]
+        lengths = self.indptr[cols + 1] - starts
+        total = int(lengths.sum())
+        if not total:
             return sims
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
-        np.add.at(sims, self.doc_ids[take], self.weights[take] * np.repeat(q, lengths))
+        # the positions of every posting of the query's terms, in one vectorized step (no loop over terms)
+        offsets = np.cumsum(lengths) - lengths
+        take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(starts, lengths)
+        sims += np.bincount(self.doc_ids[take], weights=self.weights[take] * np.repeat(q, lengths),
+                            minlength=len(sims))
         return sims
 
     def nearest(self, doc: Sequence[str], k: int = NEIGHBOURS) -> list[tuple[int, float]]:
@@ -96,14 +100,35 @@ class TagNames:
     tags: list[str]
     keys: list[str]  # name_key of each tag
     words: list[list[str]]  # the normalized content words of each name
+    _by_word: dict[str, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_start: dict[str, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Tags by each of their words, and by the first two characters of their key: a text is then compared
+        with the few tags that can occur in it, not with every tag of the archive."""
+        if self._by_word is None or self._by_start is None:
+            by_word: dict[str, list[int]] = {}
+            by_start: dict[str, list[int]] = {}
+            for i, (key, ws) in enumerate(zip(self.keys, self.words)):
+                for w in set(ws):
+                    by_word.setdefault(w, []).append(i)
+                if len(key) >= 2:
+                    by_start.setdefault(key[:2], []).append(i)
+            self._by_word, self._by_start = by_word, by_start
+        return self._by_word, self._by_start
 
     def scores(self, text_key: str, words: set[str], idf: dict[str, float] | None = None
                ) -> dict[str, tuple[float, float]]:
         """For each tag found: (1 when its name is in the text, else the share of its words that are, each word
         weighed by how rare it is in the archive; how many times the name occurs, as log(1 + n))."""
+        by_word, by_start = self._index()
+        starts = {text_key[j : j + 2] for j in range(len(text_key) - 1)}
+        candidates = {i for pair in starts & by_start.keys() for i in by_start[pair]}
+        candidates |= {i for w in words & by_word.keys() for i in by_word[w]}
         out: dict[str, tuple[float, float]] = {}
         idf = idf or {}
-        for tag, key, ws in zip(self.tags, self.keys, self.words):
+        for i in sorted(candidates):
+            tag, key, ws = self.tags[i], self.keys[i], self.words[i]
             count = text_key.count(key) if len(key) >= 2 else 0
             if count:
                 out[tag] = (1.0, math.log1p(count))
@@ -126,27 +151,33 @@ class Suggester:
     weights: list[float]  # one per FEATURES
     tag_words: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
-    def candidates(self, doc: Sequence[str], text_key: str) -> dict[str, list[float]]:
-        """Every candidate tag with its feature vector (in the order of FEATURES)."""
-        return candidate_features(self, doc, text_key)
-
     def suggest(self, doc: Sequence[str], text_key: str, k: int, floor: float) -> list[tuple[str, float]]:
         """The best k tags with their combined probability, best first (ties by name)."""
-        feats = self.candidates(doc, text_key)
-        if not feats:
-            return []
-        w = np.asarray(self.weights)
-        scored = [(tag, 1.0 / (1.0 + math.exp(-float(np.dot(w, f))))) for tag, f in feats.items()]
-        scored.sort(key=lambda ts: (-ts[1], ts[0]))
-        return [(t, s) for t, s in scored[: max(k, 0)] if s >= floor]
+        return self.suggest_all([doc], [text_key], k, floor)[0]
+
+    def suggest_all(self, docs: Sequence[Sequence[str]], keys: Sequence[str], k: int, floor: float
+                    ) -> list[list[tuple[str, float]]]:
+        """``suggest`` for several documents; the linear model scores them all in one pass."""
+        rows = self.linear.predict_proba(docs) if self.linear is not None and docs else None
+        w = self.weights
+        out = []
+        for i, (doc, key) in enumerate(zip(docs, keys)):
+            feats = candidate_features(self, doc, key, None if rows is None else rows[i])
+            scored = [(tag, 1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, f))))) for tag, f in feats.items()]
+            scored.sort(key=lambda ts: (-ts[1], ts[0]))
+            out.append([(t, p) for t, p in scored[: max(k, 0)] if p >= floor])
+        return out
 
 
-def candidate_features(s: Suggester, doc: Sequence[str], text_key: str) -> dict[str, list[float]]:
-    """The features of each candidate tag of a document: shared by training (to fit the weights) and tagging."""
+def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.ndarray | None = None
+                       ) -> dict[str, list[float]]:
+    """The features of each candidate tag of a document: shared by training (to fit the weights) and tagging.
+    ``row``: the linear model's probabilities for the document, when already computed."""
     words = set(doc)
     linear: dict[str, tuple[float, int]] = {}
     if s.linear is not None and any(t in s.linear.index for t in doc):
-        row = s.linear.predict_proba([doc])[0]
+        if row is None:
+            row = s.linear.predict_proba([doc])[0]
         order = np.argsort(-row, kind="stable")
         for rank, i in enumerate(order[:CANDIDATES_PER_SOURCE]):
             linear[s.linear.classes[i]] = (float(row[i]), rank + 1)

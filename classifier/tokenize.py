@@ -51,8 +51,7 @@ class Tokenizer:
         self.mode = mode
         self._dictionary = None
         self._content_pos: frozenset[int] = frozenset()
-        self._shapes: list[str] = []
-        self._masks: list[str | None] = []
+        self._infos: list[tuple[bool, str, str | None]] = []
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -75,8 +74,9 @@ class Tokenizer:
                     self._content_pos = frozenset(
                         i for i, pos in enumerate(table) if pos[0] in CONTENT_POS and pos[1] not in SKIP_CONTENT_POS1
                     )
-                    self._shapes = [ending_shape(pos) for pos in table]
-                    self._masks = [register_mask(pos) for pos in table]
+                    # what one part-of-speech id tells, in one lookup a token: topic-bearing? ending shape? mask?
+                    self._infos = [(i in self._content_pos, ending_shape(pos), register_mask(pos))
+                                   for i, pos in enumerate(table)]
                     self._dictionary = dictionary
                 from sudachipy import SplitMode
 
@@ -99,39 +99,43 @@ class Tokenizer:
         endings: list[str] = []
         register: list[str] = []
         tok = self._sudachi()
-        content_pos, shapes, masks = self._content_pos, self._shapes, self._masks
+        infos = self._infos
         depth = 0  # inside 「…」: a quoted sentence's end is someone else's voice
-        last = ""
+        last: tuple[str, str] | None = None  # the last word's (shape, form), read when a sentence ends
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
                 form = intern(m.normalized_form())  # one string per word form: large corpora fit in memory
                 if not form or form.isspace():
                     continue
                 words.append(form)
-                pos = m.part_of_speech_id()
-                register.append(masks[pos] or form if pos < len(masks) else form)
-                if pos in content_pos:
+                is_content, shape, mask = infos[m.part_of_speech_id()]
+                register.append(mask or form)
+                if is_content:
                     content.append(form)
-                if form in _OPEN_QUOTES:
-                    depth += 1
-                elif form in _CLOSE_QUOTES:
-                    depth = max(depth - 1, 0)
+                if form not in _MARKS:
+                    last = (shape, form)
                 elif form in _SENTENCE_ENDS:
-                    if depth == 0 and last:
-                        endings.append(last)
-                    last = ""
+                    if depth == 0 and last is not None:
+                        endings.append(_ending(last))
+                    last = None
+                elif form in _OPEN_QUOTES:
+                    depth += 1
                 else:
-                    last = shapes[pos] if pos < len(shapes) else "other"
-                    if last in _SHAPE_BY_FORM:
-                        last = f"{last}:{form}"
-        if last and depth == 0:
-            endings.append("open:" + last)  # a block that ends without a full stop: a headline, a caption
+                    depth = max(depth - 1, 0)
+        if last is not None and depth == 0:
+            endings.append("open:" + _ending(last))  # a block that ends without a full stop: a headline, a caption
         return Tokens(tuple(words), tuple(content), emoji, links, tuple(endings), tuple(register))
+
+
+def _ending(last: tuple[str, str]) -> str:
+    shape, form = last
+    return f"{shape}:{form}" if shape in _SHAPE_BY_FORM else shape
 
 
 _OPEN_QUOTES = frozenset("「『“")
 _CLOSE_QUOTES = frozenset("」』”")
 _SENTENCE_ENDS = frozenset(("。", "．", "！", "？", "!", "?"))
+_MARKS = _OPEN_QUOTES | _CLOSE_QUOTES | _SENTENCE_ENDS
 # Shapes whose word itself matters: "た" (a report of the past) against "だ", "か", "ない" (judging, asking).
 _SHAPE_BY_FORM = frozenset(("aux", "particle"))
 
