@@ -104,4 +104,4 @@ def words_key(tokens: Sequence[Tokens | None], indices: Sequence[int] | None = N
     from .suggest import name_key
 
     chosen = range(len(tokens)) if indices is None else indices
-    return name_key("".join(w for k in chosen if (t := tokens[k]) is not None for w in t.words))
+    return name_key("".join(["".join(t.words) for k in chosen if (t := tokens[k]) is not None]))

@@ -23,6 +23,13 @@ class LinearTextModel:
     classes: list[str]
     sublinear_tf: bool = True
     _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    _class_index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def class_index(self) -> dict[str, int]:
+        if self._class_index is None:
+            self._class_index = {c: i for i, c in enumerate(self.classes)}
+        return self._class_index
 
     @property
     def index(self) -> dict[str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from itertools import repeat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -62,16 +63,12 @@ class NeighbourIndex:
     def similarities(self, doc: Sequence[str]) -> np.ndarray:
         """Cosine similarity of a document (its term list) with every indexed document."""
         sims = np.zeros(len(self.doc_tags))
-        counts: dict[int, int] = {}
-        index = self.index
-        for t in doc:
-            i = index.get(t)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+        found = np.fromiter(map(self.index.get, doc, repeat(-1)), dtype=np.int64, count=len(doc))
+        found = found[found >= 0]
+        if not len(found):
             return sims
-        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        q = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[cols]
+        cols, tf = np.unique(found, return_counts=True)
+        q = (np.log(tf) + 1.0) * self.idf[cols]
         q /= np.sqrt(q @ q)
         starts = self.indptr[cols]
         lengths = self.indptr[cols + 1] - starts
@@ -122,8 +119,11 @@ class TagNames:
         """For each tag found: (1 when its name is in the text, else the share of its words that are, each word
         weighed by how rare it is in the archive; how many times the name occurs, as log(1 + n))."""
         by_word, by_start = self._index()
-        starts = {text_key[j : j + 2] for j in range(len(text_key) - 1)}
-        candidates = {i for pair in starts & by_start.keys() for i in by_start[pair]}
+        if len(by_start) * 8 < len(text_key):  # few names, long text: look for each name's start in it
+            found_starts = [pair for pair in by_start if pair in text_key]
+        else:  # many names: every two characters of the text, once
+            found_starts = list({text_key[j : j + 2] for j in range(len(text_key) - 1)} & by_start.keys())
+        candidates = {i for pair in found_starts for i in by_start[pair]}
         candidates |= {i for w in words & by_word.keys() for i in by_word[w]}
         out: dict[str, tuple[float, float]] = {}
         idf = idf or {}
@@ -178,12 +178,10 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     if s.linear is not None and any(t in s.linear.index for t in doc):
         if row is None:
             row = s.linear.predict_proba([doc])[0]
-        order = np.argsort(-row, kind="stable")
-        for rank, i in enumerate(order[:CANDIDATES_PER_SOURCE]):
-            linear[s.linear.classes[i]] = (float(row[i]), rank + 1)
-        all_linear = dict(zip(s.linear.classes, row.tolist()))
-    else:
-        all_linear = {}
+        top_k = min(CANDIDATES_PER_SOURCE, len(row))
+        best = np.argpartition(-row, top_k - 1)[:top_k] if top_k < len(row) else np.arange(len(row))
+        for rank, i in enumerate(sorted(best.tolist(), key=lambda i: (-row[i], i)), 1):
+            linear[s.linear.classes[i]] = (float(row[i]), rank)
     votes: dict[str, float] = {}
     nearest: dict[str, float] = {}
     first: dict[str, int] = {}  # the rank of the nearest section that carries the tag
@@ -203,7 +201,11 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     for tag in tags:
         if tag not in s.counts:
             continue  # a name seen by a source but not a tag of this level
-        p, rank = linear.get(tag, (all_linear.get(tag, 0.0), CANDIDATES_PER_SOURCE + 1))
+        if tag in linear:
+            p, rank = linear[tag]
+        else:  # a candidate of the other sources: its linear score all the same
+            i = s.linear.class_index.get(tag) if s.linear is not None and row is not None else None
+            p, rank = (float(row[i]) if i is not None else 0.0), CANDIDATES_PER_SOURCE + 1
         name, count = names.get(tag, (0.0, 0.0))
         out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
                     name, count, math.log1p(s.counts[tag]) / math.log1p(top), 1.0]
