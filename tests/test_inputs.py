@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import subprocess
 import sys
@@ -180,3 +181,86 @@ def test_internal_errors_exit_1_without_traceback_unless_debug(monkeypatch, caps
     assert "internal error: RuntimeError: simulated bug" in err and "Traceback" not in err
     assert cli.main(["parse", str(FIXTURES / "traps.txt"), "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+# --- file names that are not UTF-8 or hold a newline (issue 7, item 3) --------------------------------------------
+def _odd_names(tmp_path):
+    d = tmp_path / "odd names"
+    d.mkdir()
+    with open(os.path.join(os.fsencode(d), b"caf\xe9-\xff.txt"), "wb") as f:  # Latin-1 bytes in a name
+        f.write(TEXT.encode("utf-8"))
+    (d / "two\nlines.txt").write_text(TEXT, encoding="utf-8")
+    (d / "plain.txt").write_text(TEXT, encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("verb", ["parse", "tag"])
+def test_file_names_that_are_not_utf8_or_hold_a_newline(tmp_path, capsys, trained_model, verb):
+    from classifier.cli import main
+
+    d = _odd_names(tmp_path)
+    model = ["--model", str(trained_model)] if verb == "tag" else []
+    bad, newline = f"{d}/caf\\xe9-\\xff.txt", f"{d}/two\nlines.txt"
+    for fmt in ("jsonl", "json", "html", "text"):
+        assert main([verb, str(d), *model, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        out.encode("utf-8")  # strict: no lone surrogate reached the output
+        if fmt == "jsonl":
+            lines = out.splitlines()
+            assert len(lines) == 3  # one a dump: the newline of a name is escaped
+            assert [json.loads(x)["path"] for x in lines] == [bad, f"{d}/plain.txt", newline]
+        elif fmt == "json":
+            assert [x["path"] for x in json.loads(out)] == [bad, f"{d}/plain.txt", newline]
+        elif fmt == "html":
+            assert "caf\\xe9-\\xff.txt" in out and "two\\x0alines.txt" in out
+        else:
+            headers = [ln for ln in out.splitlines() if ln.startswith("== ")]
+            assert len(headers) == 3 and not any(ln.startswith("lines.txt") for ln in out.splitlines())
+            assert f"== {bad}:" in out and f"== {d}/two\\x0alines.txt:" in out
+
+
+# --- control characters and bidirectional marks in the text view and the HTML page (issue 7, item 4) ------------
+HOSTILE = (
+    "政府は1日、会合を開いたと発表した。\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\x1b[1A\n"  # OSC 52, erase, cursor up
+    "\u202e。たし表発と\u202c本文\u2066隔離\u2069\u200f\u061c\x85\x7f\x00\x08\x0b\x0c NUL 後\n"
+    "#タグ\x1b[8m隠す(注\u202e記)\n"
+)
+_HIDDEN = [chr(c) for c in [*range(0, 9), *range(10, 32), *range(0x7F, 0xA0)]] + list(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def test_the_text_view_shows_controls_and_bidi_marks_instead_of_obeying_them(predictor):
+    from classifier.render import render
+
+    for dump in (parse(HOSTILE, "evil\x1b[2J\u202e.txt"), predictor.tag(HOSTILE, "evil\x1b[2J\u202e.txt")):
+        out = render(dump, "text")
+        assert not [ch for ch in out.replace("\n", "") if ch in _HIDDEN]
+        assert "\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x1b[2K" in out and "<U+202E>。たし表発と<U+202C>" in out
+        assert "== evil\\x1b[2J<U+202E>.txt:" in out
+        assert "#タグ\\x1b[8m隠す" in out  # the section's tag too
+        assert len(out.splitlines()) == len(list(__import__("classifier.render").render.text_view(dump)))
+
+
+def test_the_html_page_isolates_lines_and_carries_no_raw_controls(predictor):
+    from html.parser import HTMLParser
+
+    from classifier.html import dump_html, page_head, page_tail
+
+    page = page_head() + dump_html(predictor.tag(HOSTILE, "evil\u202e.txt")) + page_tail()
+    assert not [ch for ch in page if ch in _HIDDEN and ch not in "\n"]
+    assert '<span class="ctl">&lt;U+202E&gt;</span>' in page and '<span class="ctl">\\x1b</span>' in page
+    assert page.count('<bdi class="x">') == 3  # every line's text is its own bidirectional isolate
+
+    class Balanced(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("meta", "input"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.open.pop() == tag
+
+    Balanced().feed(page)
