@@ -49,9 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra news-outlet accounts ('@handle' or 'name: WORD' a line); may be repeated",
     )
     common.add_argument("--encoding", metavar="NAME",
-                        help="force the input encoding (default: detect UTF-8, UTF-16 with BOM, Shift_JIS, EUC-JP)")
+                        help="force the input encoding (default: detect UTF-8, UTF-16 and UTF-32 with BOM, "
+                             "ISO-2022-JP, Shift_JIS, EUC-JP)")
     common.add_argument("--errors", choices=["strict", "replace"], default="strict",
                         help="undecodable bytes: strict stops on that file (default), replace goes on with U+FFFD")
+    common.add_argument("--follow-links", action="store_true",
+                        help="under a directory, read the files that symbolic links leading out of it point to "
+                             "(default: skip them, with a note)")
     common.add_argument("--quiet", action="store_true",
                         help="no progress bar (there is none anyway when standard error is not a terminal)")
     common.add_argument("--debug", action="store_true", help="show a traceback on errors")
@@ -163,7 +167,7 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
             encoding = check_encoding(args.encoding)
         except InputError as e:
             raise UsageError(str(e)) from None
-    return ReadOptions(encoding, args.errors)
+    return ReadOptions(encoding, args.errors, args.follow_links)
 
 
 def _finish(failures: Iterable[str]) -> int:
@@ -226,7 +230,7 @@ def _run_jobs(args: argparse.Namespace, job, jobs: int, dask: str | None = None)
 def _write_results(args: argparse.Namespace, job, jobs: int, out, failures: list[str], dask: str | None) -> None:
     from .batch import run, run_dask
 
-    items = list(expand(args.paths))
+    items = list(expand(args.paths, job.read))
     results = run_dask(job, items, dask) if dask else run(job, items, jobs)
     with Writer(out, args.format) as w:
         for result in _progress(_shows_progress(args))(results, "tagging" if not job.parse_only else "parsing",

@@ -12,12 +12,13 @@ the file. A file with no tag lines at all is cut at a blank line, or at any line
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+from .display import shown_path
 from .patterns import LINE_BREAK_RE, attribution, is_blank
-from .reading import SNIFF_BYTES, InputError, ReadOptions, detect_encoding, looks_binary, undecodable
+from .reading import SNIFF_BYTES, InputError, ReadOptions, choose_encoding, open_regular, undecodable
 from .tags import is_tag_line
 
 STREAM_BYTES = 16 << 20  # files above this are streamed
@@ -36,31 +37,30 @@ class Part:
 
 def should_stream(path: str) -> bool:
     try:
-        return Path(path).stat().st_size > STREAM_BYTES
+        return os.stat(path).st_size > STREAM_BYTES
     except OSError:
         return False
 
 
 def iter_lines(path: str, options: ReadOptions = ReadOptions()) -> Iterator[str]:
     """The file's lines with their line breaks, decoded incrementally; InputError names the byte offset."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         head = f.read(SNIFF_BYTES)
-        if not head.strip():
-            raise InputError(f"{path}: empty file, nothing to read")
-        if options.encoding is None and looks_binary(head):
-            raise InputError(f"{path}: looks like a binary file, not a text dump")
-        complete = len(head) < SNIFF_BYTES
-        encoding = options.encoding or detect_encoding(head, complete) or "utf-8"
+        data = f.read(READ_BYTES) if len(head) == SNIFF_BYTES else b""
+        if not data and not head.strip():
+            raise InputError(f"{shown_path(path)}: empty file, nothing to read")
+        # the same decision as for a file read whole: from the first bytes, knowing whether they are all of it
+        encoding = choose_encoding(head, not data, path, options)
         decoder = codecs.getincrementaldecoder(encoding)(errors=options.errors)
-        consumed, pending, data = 0, "", head
+        consumed, pending, chunk = 0, "", head
         while True:
-            final = not data
+            final = not chunk
             try:
-                pending += decoder.decode(data, final=final)
+                pending += decoder.decode(chunk, final=final)
             except UnicodeDecodeError as e:
                 raise undecodable(path, encoding, consumed + e.start) from None
-            consumed += len(data)
-            if consumed == len(data) and pending.startswith("\ufeff"):
+            consumed += len(chunk)
+            if consumed == len(chunk) and pending.startswith("\ufeff"):
                 pending = pending[1:]
             # keep a trailing "\r": its "\n" may come with the next read
             cut = len(pending) - 1 if pending.endswith("\r") and not final else len(pending)
@@ -73,7 +73,7 @@ def iter_lines(path: str, options: ReadOptions = ReadOptions()) -> Iterator[str]
                 if pending:
                     yield pending
                 return
-            data = f.read(READ_BYTES)
+            chunk, data = data, (f.read(READ_BYTES) if data else b"")
 
 
 def iter_parts(path: str, options: ReadOptions = ReadOptions(), part_chars: int = PART_CHARS,

@@ -80,6 +80,7 @@ def test_stream_errors_name_the_byte_offset(tmp_path, monkeypatch):
     import classifier.stream as stream
 
     monkeypatch.setattr(stream, "READ_BYTES", 64)
+    monkeypatch.setattr(stream, "SNIFF_BYTES", 64)  # the bad byte comes after the bytes the encoding is told by
     f = tmp_path / "bad.txt"
     good = ("本文です。\n" * 40).encode("utf-8")
     f.write_bytes(good + b"\xff" + good)
