@@ -20,7 +20,7 @@ LABELS = (WIRE, COMMENTARY, TAG_LABEL, META)
 TEXT_KINDS = (POST_TEXT, BODY)  # the kinds whose label is wire or commentary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a dump of many short lines holds many of these
 class Line:
     number: int  # 1-based
     start: int  # offset of the first character
@@ -32,7 +32,7 @@ class Line:
         return is_blank(self.text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str
     start_line: int

@@ -224,6 +224,15 @@ def test_a_fifo_under_a_directory_is_skipped_and_reported(tmp_path):
     assert "b.txt: skipped: a named pipe (FIFO), not a regular file" in err
 
 
+def test_standard_input_may_be_a_pipe_and_is_read_in_bounded_memory():
+    out = run("parse", "-", "--format", "jsonl", stdin=TEXT.encode("utf-8"))
+    assert out.returncode == 0 and json.loads(out.stdout)["path"] == "-"
+    with open("/dev/zero", "rb") as zero:  # endless: refused from its first bytes, never read to the end
+        out = subprocess.run([sys.executable, "-m", "classifier", "parse", "-"], stdin=zero, capture_output=True,
+                             cwd=ROOT, timeout=60)
+    assert out.returncode == 2 and b"<stdin>: looks like a binary file" in out.stderr
+
+
 def test_links_out_of_a_directory_are_skipped_unless_asked_for(tmp_path):
     corpus, outside = tmp_path / "corpus", tmp_path / "outside"
     (corpus / "sub").mkdir(parents=True)
