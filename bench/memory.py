@@ -3,6 +3,7 @@
     .venv/bin/python bench/memory.py                    # every case below
     .venv/bin/python bench/memory.py --cases shapes     # only the odd shapes (about 10 minutes)
     .venv/bin/python bench/memory.py --cases scale --mb 500 --files 100000
+    .venv/bin/python bench/memory.py --where bench/out/ordinary_12MB.txt   # where the memory goes, by stage
 
 Cases (files are built once in bench/out/ from the sample corpus):
 - scale: a directory of 100,000 small dumps (single sections), and one big dump (the posts end to end);
@@ -94,6 +95,46 @@ SHAPES = (  # (name, file name, size in MB, builder)
 )
 
 
+def where(path: Path, model: str) -> None:
+    """Tag one file read whole, in this process, and print what each stage keeps (tracemalloc, Python objects
+    only: Sudachi's dictionary pages, some 100 MB once much text has been tokenized, are not counted)."""
+    import tracemalloc
+
+    from classifier.features import commentary_docs
+    from classifier.predictor import Predictor
+    from classifier.render import render
+    from classifier.segment import segment
+
+    predictor = Predictor.load(model)
+    predictor._tokenizer()._sudachi()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    rows = []
+
+    def row(stage: str) -> None:
+        now, peak = tracemalloc.get_traced_memory()
+        rows.append((stage, (now - base) / MB, (peak - base) / MB))
+        tracemalloc.reset_peak()
+
+    text = path.read_text(encoding="utf-8")
+    row(f"text ({len(text) / 1e6:.1f} M characters)")
+    dump = segment(text, str(path))
+    row(f"segment: {len(dump.lines)} Line objects, {len(dump.blocks)} Blocks with their text")
+    tokens = predictor.tokenize(dump)
+    row("tokens")
+    docs = commentary_docs(dump, tokens)
+    row("commentary feature lists of the whole dump at once (as before batching)")
+    del docs
+    tracemalloc.reset_peak()
+    predictor.score(dump, tokens)
+    row("score(): labels and suggestions, feature lists in batches")
+    out = render(dump, "jsonl")
+    row(f"rendered JSON line ({len(out) / 1e6:.1f} M characters)")
+    print("| stage | kept after it | peak during it |\n|---|---|---|")
+    for stage, now, peak in rows:
+        print(f"| {stage} | {now:.0f} MB | {peak:.0f} MB |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", choices=["all", "scale", "shapes"], default="all")
@@ -101,7 +142,10 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=100_000, help="number of small dumps of the scale cases")
     ap.add_argument("--model", default=str(ROOT / "models" / "default"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--where", metavar="FILE", help="only print where the memory goes when FILE is tagged whole")
     args = ap.parse_args()
+    if args.where:
+        return where(Path(args.where), args.model)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model = ["--model", args.model]

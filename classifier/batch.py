@@ -72,7 +72,7 @@ def tag_one(job: TagJob, path: str, text: str | None = None) -> Result:
 
 
 def stream_one(job: TagJob, path: str) -> Result:
-    """A file above stream.STREAM_BYTES, in parts: its outputs are rendered one part at a time as they are
+    """A long or costly file, or standard input, in parts: its outputs are rendered one part at a time as they are
     written, so memory holds one part, never the file. An InputError may surface while they are consumed."""
     process = _process(job)
     return Result(path, (render(d, job.fmt) for d in dumps_in_parts(path, job.read, process)))

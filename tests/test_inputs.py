@@ -182,7 +182,7 @@ def test_internal_errors_exit_1_without_traceback_unless_debug(monkeypatch, caps
     assert "Traceback" in capsys.readouterr().err
 
 
-# --- non-regular files and symbolic links (issue 7, item 1) -----------------------------------------------------
+# --- non-regular files and symbolic links ---------------------------------------------------------------------------
 def test_devices_and_fifos_named_directly_are_refused_and_the_batch_goes_on(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)  # nobody ever writes to it: opening it for reading in blocking mode would hang
@@ -262,7 +262,7 @@ def test_links_out_of_a_directory_are_skipped_unless_asked_for(tmp_path):
     assert b"PRIVATE" in out.stdout and "skipped" not in out.stderr.decode()
 
 
-# --- encodings (issue 7, item 2) -------------------------------------------------------------------------------
+# --- encodings ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "data, encoding",
     [
@@ -322,7 +322,7 @@ def test_a_streamed_file_is_decoded_like_a_small_one(tmp_path, monkeypatch):
         assert "".join(stream.iter_lines(str(tmp_path / name))) == JIS_TEXT * 40
 
 
-# --- file names that are not UTF-8 or hold a newline (issue 7, item 3) --------------------------------------------
+# --- file names that are not UTF-8 or hold a newline ----------------------------------------------------------------
 def _odd_names(tmp_path):
     d = tmp_path / "odd names"
     d.mkdir()
@@ -374,7 +374,7 @@ def test_messages_show_odd_names_on_one_line(tmp_path, capsys):
     assert "fifo\\xff\\x0a.txt: skipped: a named pipe (FIFO), not a regular file" in cap.err
 
 
-# --- control characters and bidirectional marks in the text view and the HTML page (issue 7, item 4) ------------
+# --- control characters and bidirectional marks in the text view and the HTML page ----------------------------------
 HOSTILE = (
     "政府は1日、会合を開いたと発表した。\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\x1b[1A\n"  # OSC 52, erase, cursor up
     "\u202e。たし表発と\u202c本文\u2066隔離\u2069\u200f\u061c\x85\x7f\x00\x08\x0b\x0c NUL 後\n"

@@ -123,7 +123,7 @@ def test_a_long_file_is_written_part_by_part_and_a_late_error_keeps_what_came_be
     assert f"byte offset {len(good)}" in cap.err
 
 
-# --- bounded memory for any input (issue 7, item 5) --------------------------------------------------------------
+# --- bounded memory for any input -----------------------------------------------------------------------------------
 BODY = "政府は{n}日、会合を開いたと発表した。外相は「支援を続ける」と述べた。\n"
 
 
