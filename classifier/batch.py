@@ -1,7 +1,9 @@
-"""Tagging a batch of inputs, in this process or in several (``--jobs N``, joblib processes).
+"""Tagging a batch of inputs, in this process or in several (``--jobs N``, joblib processes), or on a Dask cluster.
 
 Results come back in input order, already rendered, so the parent only writes them. Each worker process loads
-the model once and keeps it for every dump it is given.
+the model once and keeps it for every dump it is given. Inputs that would cost too much memory read whole (large
+files, files of very many lines or with an enormous line, standard input) are streamed in parts in this process
+(classifier/stream.py), their parts written as they come.
 """
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .language import not_japanese_warning
-from .reading import STDIN, Input, InputError, ReadOptions, read_text
+from .reading import Input, InputError, ReadOptions, decode, read_bytes
 from .render import render
-from .stream import dumps_in_parts, should_stream
+from .stream import dumps_in_parts, should_stream, too_costly
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Result:
     outputs: Iterable[str] = field(default_factory=list)  # one rendered dump, or one per part of a long file
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # complete once ``outputs`` has been consumed
+    stream: bool = False  # too costly to read whole: to be streamed in parts by the parent (stream_one)
 
 
 _PREDICTORS: dict[tuple[str | None, bool, tuple[str, ...]], object] = {}
@@ -65,12 +68,16 @@ def _process(job: TagJob, predictor=None):
     return lambda t, p, final=True, tagged=False: predictor.tag(t, p, job.top_k, final, tagged)
 
 
-def tag_one(job: TagJob, path: str, text: str | None) -> Result:
+def tag_one(job: TagJob, path: str, text: str | None = None) -> Result:
     """Read (unless the text is given), tag or parse, and render one input; a bad input is a Result with an
-    error. Runs in a worker process as well as here."""
+    error, one too costly to read whole a Result that asks for streaming. Runs in a worker process as well."""
     try:
         if text is None:
-            text = read_text(path, job.read)
+            data = read_bytes(path)
+            if too_costly(data):
+                return Result(path, stream=True)
+            text = decode(data, path, job.read)
+            del data
     except InputError as e:
         return Result(path, error=str(e))
     return _tag_text(job, path, text)
@@ -82,7 +89,7 @@ def _tag_text(job: TagJob, path: str, text: str, predictor=None) -> Result:
 
 
 def stream_one(job: TagJob, path: str) -> Result:
-    """A file above stream.STREAM_BYTES, in parts: its outputs are rendered one part at a time as they are
+    """A long or costly file, or standard input, in parts: its outputs are rendered one part at a time as they are
     written, so memory holds one part, never the file. An InputError may surface while they are consumed."""
     process = _process(job)
     result = Result(path)
@@ -99,44 +106,36 @@ def stream_one(job: TagJob, path: str) -> Result:
     return result
 
 
-def _task(item: Input, options: ReadOptions) -> tuple[str, str | None, str | None]:
-    """(path, text, error): standard input is read here, in the parent; files are read where they are tagged."""
-    if item.error is None and item.path == STDIN:
-        try:
-            return item.path, read_text(STDIN, options), None
-        except InputError as e:
-            return item.path, None, str(e)
-    return item.path, item.text, item.error
-
-
 def run(job: TagJob, items: Iterable[Input], jobs: int = 1) -> Iterator[Result]:
     """Results for every input, in order. Inputs that already failed (a missing path) pass through as errors.
-    Long files are streamed in this process; with jobs > 1 the other files go to worker processes meanwhile."""
-    tasks = (_task(item, job.read) for item in items)
+    Long files and standard input are streamed in this process; with jobs > 1 the other files go to worker
+    processes meanwhile (and come back here to be streamed if they prove too costly to read whole)."""
+    pending = [(item.path, item.error) for item in items]
     if jobs <= 1:
-        for path, text, error in tasks:
+        for path, error in pending:
             if error:
                 yield Result(path, error=error)
-            elif text is None and should_stream(path):
+            elif should_stream(path):
                 yield stream_one(job, path)
             else:
-                yield tag_one(job, path, text)
+                result = tag_one(job, path)
+                yield stream_one(job, path) if result.stream else result
         return
     from joblib import Parallel, delayed
 
-    pending = list(tasks)
-    local = {i for i, (p, t, e) in enumerate(pending) if not e and t is None and should_stream(p)}
-    todo = [(p, t) for i, (p, t, e) in enumerate(pending) if not e and i not in local]
+    local = {i for i, (p, e) in enumerate(pending) if not e and should_stream(p)}
+    todo = [p for i, (p, e) in enumerate(pending) if not e and i not in local]
     done = iter(Parallel(n_jobs=jobs, return_as="generator", batch_size="auto")(
-        delayed(tag_one)(job, p, t) for p, t in todo
+        delayed(tag_one)(job, p) for p in todo
     ))
-    for i, (path, _, error) in enumerate(pending):
+    for i, (path, error) in enumerate(pending):
         if error:
             yield Result(path, error=error)
         elif i in local:
             yield stream_one(job, path)
         else:
-            yield next(done)
+            result = next(done)
+            yield stream_one(job, path) if result.stream else result
 
 
 def _render_text(predictor, job: TagJob, path: str, text: str) -> Result:
@@ -217,20 +216,24 @@ def run_dask(job: TagJob, items: Iterable[Input], address: str, in_flight: int =
         def ready(entry) -> Result:
             return entry if isinstance(entry, Result) else _result(entry, timeout, address)
 
-        for path, text, error in (_task(item, job.read) for item in items):
+        for item in items:
+            path, text, error = item.path, None, item.error
+            if not error and not should_stream(path):
+                try:
+                    data = read_bytes(path)
+                    if not too_costly(data):
+                        text = decode(data, path, job.read)
+                except InputError as e:
+                    error = str(e)
             if error:
                 window.append(Result(path, error=error))
-            elif text is None and should_stream(path):
+            elif text is None:  # long or costly: streamed here, in order
                 while window:
                     yield ready(window.popleft())
                 yield stream_one(job, path)
                 continue
             else:
-                try:
-                    text = text if text is not None else read_text(path, job.read)
-                    window.append((path, client.submit(_render_text, remote, job, path, text, pure=False)))
-                except InputError as e:
-                    window.append(Result(path, error=str(e)))
+                window.append((path, client.submit(_render_text, remote, job, path, text, pure=False)))
             while len(window) > in_flight:
                 yield ready(window.popleft())
         while window:

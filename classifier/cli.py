@@ -50,9 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra news-outlet accounts ('@handle' or 'name: WORD' a line); may be repeated",
     )
     common.add_argument("--encoding", metavar="NAME",
-                        help="force the input encoding (default: detect UTF-8, UTF-16 with BOM, Shift_JIS, EUC-JP)")
+                        help="force the input encoding (default: detect UTF-8, UTF-16 and UTF-32 with BOM, "
+                             "ISO-2022-JP, Shift_JIS, EUC-JP)")
     common.add_argument("--errors", choices=["strict", "replace"], default="strict",
                         help="undecodable bytes: strict stops on that file (default), replace goes on with U+FFFD")
+    common.add_argument("--follow-links", action="store_true",
+                        help="under a directory, read the files that symbolic links leading out of it point to "
+                             "(default: skip them, with a note)")
     common.add_argument("--quiet", action="store_true",
                         help="no progress bar (there is none anyway when standard error is not a terminal)")
     common.add_argument("--debug", action="store_true", help="show a traceback on errors")
@@ -217,7 +221,7 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
             encoding = check_encoding(args.encoding)
         except InputError as e:
             raise UsageError(str(e)) from None
-    return ReadOptions(encoding, args.errors)
+    return ReadOptions(encoding, args.errors, args.follow_links)
 
 
 def _finish(failures: Iterable[str]) -> int:
@@ -278,7 +282,7 @@ def _run_jobs(args: argparse.Namespace, job, jobs: int, dask: str | None = None)
     dump was written: a run that fails before (or is interrupted) leaves an existing FILE as it was."""
     from .output import Sink, exclude_output
 
-    items = list(expand(args.paths))
+    items = list(expand(args.paths, job.read))
     if args.output:
         items, notes = exclude_output(args.output, args.paths, items)
         for note in notes:

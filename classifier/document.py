@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .display import path_name
 from .patterns import is_blank
 
 # Block kinds (what a line is) and labels (what it is worth to a reader).
@@ -19,7 +20,7 @@ LABELS = (WIRE, COMMENTARY, TAG_LABEL, META)
 TEXT_KINDS = (POST_TEXT, BODY)  # the kinds whose label is wire or commentary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a dump of many short lines holds many of these
 class Line:
     number: int  # 1-based
     start: int  # offset of the first character
@@ -31,7 +32,7 @@ class Line:
         return is_blank(self.text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: str
     start_line: int
@@ -138,7 +139,7 @@ class Dump:
 
     def to_dict(self) -> dict[str, Any]:
         d = {
-            "path": self.path,
+            "path": path_name(self.path),  # a byte of the name that is not UTF-8 as \xNN (classifier/display.py)
             "blocks": [b.to_dict(self.scored) for b in self.blocks],
             "sections": [s.to_dict(self.scored) for s in self.sections],
             "post": self.post.to_dict(self.scored),

@@ -64,12 +64,14 @@ def _context_terms(prefix: str, block: Block | None, t: Tokens | None, markers: 
     return terms
 
 
-def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool = True) -> list[list[str]]:
-    """The commentary model's document for every text block of a dump, in block order."""
+def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool = True,
+                    indices: Sequence[int] | None = None) -> list[list[str]]:
+    """The commentary model's document for every text block of a dump (or for the blocks ``indices`` names),
+    in block order."""
     docs: list[list[str]] = []
     blocks = dump.blocks
-    for k, b in enumerate(blocks):
-        t = tokens[k]
+    for k in range(len(blocks)) if indices is None else indices:
+        b, t = blocks[k], tokens[k]
         if t is None:
             continue
         prev_k, next_k = _neighbour(blocks, k, -1), _neighbour(blocks, k, +1)

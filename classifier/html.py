@@ -4,12 +4,18 @@ Every line is coloured by its label with the commentary score beside it (and on 
 existing and suggested tags; the post's tags close the dump; a checkbox shows only commentary. Each dump opens
 with its summary and carries its counts as data attributes, from which a small script builds the summary table
 at the top: the page is written dump by dump (by worker processes too), never held in memory as a whole.
+
+Nothing in a dump can take over the page: text is escaped; control characters (invalid in HTML) and
+bidirectional embeddings, overrides, isolates and marks are shown as marked escapes (``\x1b``, ``<U+202E>``,
+see classifier/display.py), and each line's text is its own bidirectional isolate (``<bdi>``), so right-to-left
+text in one line never reorders its neighbours.
 """
 from __future__ import annotations
 
 import hashlib
 from html import escape
 
+from .display import shown_path, split_hidden, visible
 from .document import Dump, Suggestion, Tag
 
 CSS = """
@@ -22,6 +28,7 @@ table.summary td,table.summary th{border:1px solid #ddd;padding:3px 8px;text-ali
 table.summary td:first-child,table.summary th:first-child{text-align:left}
 .legend span{display:inline-block;padding:0 8px;margin-right:6px;border-radius:3px}
 .line{display:grid;grid-template-columns:4.5em 6.5em 3.5em 1fr;gap:6px;padding:1px 6px;border-left:4px solid transparent;white-space:pre-wrap;word-break:break-all}
+.line .x{unicode-bidi:isolate}.ctl{color:#b00;background:#fee;border-radius:2px;font-family:monospace}
 .line .n{color:#888;text-align:right}.line .l{font-size:12px;color:#555}.line .s{font-size:12px;color:#555;text-align:right}
 .wire{background:#eef5ff;border-left-color:#4a7bd1}
 .commentary{background:#ffe9e3;border-left-color:#d9480f;font-weight:500}
@@ -94,15 +101,16 @@ def dump_html(dump: Dump) -> str:
     counts = {k: 0 for k in LABELS}
     for label in labels.values():
         counts[label] += 1
-    ident = "dump-" + hashlib.sha1(f"{dump.path}:{dump.line_base}".encode()).hexdigest()[:12]
+    key = f"{dump.path}:{dump.line_base}".encode("utf-8", "surrogateescape")  # the name's own bytes
+    ident = "dump-" + hashlib.sha1(key).hexdigest()[:12]
     data = {
         "name": _where(dump), "lines": len(labels), **counts, "sections": len(dump.sections),
         "post": " ".join("#" + t.name for t in dump.post.existing),
         "suggested": " ".join("#" + x.tag for x in dump.post.suggested[:3]),
     }
-    attrs = " ".join(f'data-{k}="{escape(str(v))}"' for k, v in data.items())
+    attrs = " ".join(f'data-{k}="{escape(visible(str(v)))}"' for k, v in data.items())
     parts = [
-        f'<section class="dump" id="{ident}" {attrs}><h2>{escape(_where(dump))}</h2>'
+        f'<section class="dump" id="{ident}" {attrs}><h2><bdi>{_text(_where(dump))}</bdi></h2>'
         f'<p class="dump-summary">{len(labels)} lines: {counts["wire"]} wire, {counts["commentary"]} commentary, '
         f'{counts["tag"]} tag, {counts["meta"]} meta; {len(dump.sections)} sections</p>'
     ]
@@ -116,7 +124,7 @@ def dump_html(dump: Dump) -> str:
             parts.append(
                 f'<div class="line {label}" data-line="{number}"{hover}><span class="n">{number}</span>'
                 f'<span class="l">{label}</span><span class="s">{shown}</span>'
-                f'<span class="x">{escape(ln.text)}</span></div>'
+                f'<bdi class="x">{_text(ln.text)}</bdi></div>'
             )
         if ln.number in section_end:
             s = section_end[ln.number]
@@ -129,22 +137,30 @@ def dump_html(dump: Dump) -> str:
 
 def error_html(path: str, message: str) -> str:
     """An input that failed, in its place among the dumps, counted in the summary table as failed."""
-    ident = "dump-" + hashlib.sha1(f"{path}:error".encode()).hexdigest()[:12]
-    return (f'<section class="dump failed" id="{ident}" data-name="{escape(path)}" data-failed="1">'
-            f'<h2>{escape(path)}</h2><p class="error">not tagged: {escape(message)}</p></section>')
+    name = shown_path(path)
+    ident = "dump-" + hashlib.sha1(f"{name}:error".encode()).hexdigest()[:12]
+    return (f'<section class="dump failed" id="{ident}" data-name="{escape(name)}" data-failed="1">'
+            f'<h2>{escape(name)}</h2><p class="error">not tagged: {escape(visible(message))}</p></section>')
 
 
 def _where(dump: Dump) -> str:
-    name = dump.path or "<text>"
+    name = shown_path(dump.path)
     return f"{name} (from line {dump.line_base + 1})" if dump.line_base else name
+
+
+def _text(text: str) -> str:
+    """Escaped text whose controls and bidirectional marks are shown, marked, instead of acting."""
+    return "".join(f'<span class="ctl">{escape(visible(piece))}</span>' if hidden else escape(piece)
+                   for piece, hidden in split_hidden(text))
 
 
 def _tags(existing: list[Tag], suggested: list[Suggestion], scored: bool) -> str:
     out = ' <span class="tags existing">existing: '
-    out += "".join(f'<span class="t" title="{escape(t.note)}">#{escape(t.name)}</span>' for t in existing) or "none"
+    out += "".join(f'<span class="t" title="{escape(visible(t.note))}">#{_text(t.name)}</span>'
+                   for t in existing) or "none"
     out += "</span>"
     if scored:
         out += ' <span class="tags suggested">suggested: '
-        out += "".join(f'<span class="t sug">#{escape(s.tag)} {s.score:.2f}</span>' for s in suggested) or "none"
+        out += "".join(f'<span class="t sug">#{_text(s.tag)} {s.score:.2f}</span>' for s in suggested) or "none"
         out += "</span>"
     return out

@@ -1,7 +1,7 @@
 """The predictor: a loaded model applied to dumps. Needs NumPy and Sudachi, never scikit-learn."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from .segment import TagVocabulary, segment
 from .tokenize import Tokenizer, Tokens
 
 DEFAULT_TOP_K = 5
+SCORE_BATCH_WORDS = 1 << 16
 
 
 class Predictor:
@@ -97,10 +98,16 @@ class Predictor:
         return dump
 
     def commentary_scores(self, dump: Dump, tokens: Sequence[Tokens | None]) -> dict[int, float]:
-        """The commentary model's probability for every text block, by block index."""
-        docs = commentary_docs(dump, tokens)
-        probs = self.model.commentary.predict_proba(docs)[:, 0] if docs else np.zeros(0)
-        return dict(zip((k for k, t in enumerate(tokens) if t is not None), probs))
+        """The commentary model's probability for every text block, by block index.
+
+        Blocks are scored in batches of about SCORE_BATCH_WORDS words: their feature lists weigh some 90 bytes
+        a character of text, so a long dump's would not fit in memory at once. A block's score depends on its
+        own document only, so batches give exactly the scores of one pass."""
+        out: dict[int, float] = {}
+        for batch in _batches(tokens):
+            docs = commentary_docs(dump, tokens, indices=batch)
+            out.update(zip(batch, self.model.commentary.predict_proba(docs)[:, 0]))
+        return out
 
     def suggester(self, level: str) -> Suggester | None:
         """The section or post suggester of the model (built once from its parts)."""
@@ -126,11 +133,24 @@ def suggester_of(model: Model, level: str) -> Suggester | None:
     """A level's suggester from the model's linear part, neighbour index and the meta that combines them."""
     meta = model.meta.get("suggest", {}).get(level)
     linear = getattr(model, level)
-    if meta is None:  # a model of the first format: the linear model alone
-        if linear is None:
-            return None
-        counts = {c: 1 for c in linear.classes}
-        return Suggester(linear, None, None, counts, [1.0, 0, 0, 0, 0, 0, 0, 0, 0])
+    if meta is None:  # no tag of this level to learn
+        return None
     names = meta["names"]
     return Suggester(linear, getattr(model, f"{level}_neighbours"), TagNames(names["tags"], names["keys"],
                      names["words"]), dict(meta["counts"]), list(meta["weights"]))
+
+
+def _batches(tokens: Sequence[Tokens | None]) -> Iterator[list[int]]:
+    """The indices of the text blocks, in order, in runs of about SCORE_BATCH_WORDS words."""
+    batch: list[int] = []
+    words = 0
+    for k, t in enumerate(tokens):
+        if t is None:
+            continue
+        batch.append(k)
+        words += len(t.words) + 1
+        if words >= SCORE_BATCH_WORDS:
+            yield batch
+            batch, words = [], 0
+    if batch:
+        yield batch

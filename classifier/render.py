@@ -1,4 +1,8 @@
-"""Output formats: JSON for scripts (one array, or one object a line) and a text view for people."""
+"""Output formats: JSON for scripts (one array, or one object a line) and a text view for people.
+
+The text view shows a dump's lines, tags and the path with their control characters and bidirectional marks as
+visible escapes (classifier/display.py): an escape sequence in a dump never reaches the terminal.
+"""
 from __future__ import annotations
 
 import json
@@ -6,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from .display import path_name, shown_path, visible
 from .document import COMMENTARY, Dump, Suggestion, Tag
 
 FORMATS = ("text", "json", "jsonl", "html")
@@ -81,8 +86,8 @@ def render_error(path: str, message: str, fmt: str) -> str:
 
         return error_html(path, message)
     if fmt == "text":
-        return f"== {path}: error: {message}"
-    return json.dumps({"path": path, "error": message}, ensure_ascii=False)
+        return f"== {shown_path(path)}: error: {visible(message)}"
+    return json.dumps({"path": path_name(path), "error": message}, ensure_ascii=False)
 
 
 def text_view(dump: Dump) -> Iterator[str]:
@@ -91,7 +96,7 @@ def text_view(dump: Dump) -> Iterator[str]:
     scores = {n: b.commentary_score for b in dump.blocks for n in range(b.start_line, b.end_line + 1)}
     n_comm = sum(1 for v in labels.values() if v == COMMENTARY)
     where = f" (part from line {dump.line_base + 1})" if dump.line_base else ""
-    yield f"== {dump.path or '<text>'}{where}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
+    yield f"== {shown_path(dump.path)}{where}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
     section_end = {s.end_line: s for s in dump.sections}
     for ln in dump.lines:
         label = labels.get(ln.number)
@@ -102,9 +107,9 @@ def text_view(dump: Dump) -> Iterator[str]:
             yield f"{ln.number + dump.line_base:5d} {mark}{_SHORT[label]:<4} {shown}  {_clip(ln.text)}"
         if ln.number in section_end:
             yield from _section_lines(section_end[ln.number], dump.scored, dump.line_base)
-    yield "   post:" + _tags(dump.post.existing, "existing") + (
+    yield visible("   post:" + _tags(dump.post.existing, "existing") + (
         _suggestions(dump.post.suggested) if dump.scored else ""
-    )
+    ))
 
 
 def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
@@ -114,7 +119,7 @@ def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
     line = f"      -- section {where}:" + _tags(s.existing, "existing")
     if scored:
         line += _suggestions(s.suggested)
-    yield line
+    yield visible(line)
 
 
 def _tags(tags: list[Tag], what: str) -> str:
@@ -135,7 +140,9 @@ def pad(text: str, columns: int) -> str:
 
 
 def _clip(text: str) -> str:
-    s = text.strip()
+    """The line as shown: stripped, controls made visible, cut to TEXT_WIDTH columns with an ellipsis."""
+    s = text.strip() if len(text) <= 4 * TEXT_WIDTH else text.lstrip()[: 4 * TEXT_WIDTH]
+    s = visible(s)
     cols = 0
     for i, ch in enumerate(s):
         cols += 2 if unicodedata.east_asian_width(ch) in "WF" else 1

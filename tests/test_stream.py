@@ -80,6 +80,7 @@ def test_stream_errors_name_the_byte_offset(tmp_path, monkeypatch):
     import classifier.stream as stream
 
     monkeypatch.setattr(stream, "READ_BYTES", 64)
+    monkeypatch.setattr(stream, "SNIFF_BYTES", 64)  # the bad byte comes after the bytes the encoding is told by
     f = tmp_path / "bad.txt"
     good = ("本文です。\n" * 40).encode("utf-8")
     f.write_bytes(good + b"\xff" + good)
@@ -120,3 +121,116 @@ def test_a_long_file_is_written_part_by_part_and_a_late_error_keeps_what_came_be
     cap = capsys.readouterr()
     assert len(cap.out.splitlines()) > 3  # the parts before the bad byte are written
     assert f"byte offset {len(good)}" in cap.err
+
+
+# --- bounded memory for any input -----------------------------------------------------------------------------------
+BODY = "政府は{n}日、会合を開いたと発表した。外相は「支援を続ける」と述べた。\n"
+
+
+def _cost(text):
+    from classifier.stream import LINE_COST
+
+    return sum(len(line) + LINE_COST for line in text.splitlines(keepends=True))
+
+
+def _check_parts(parts, text):
+    assert "".join(p.text for p in parts) == text
+    assert [p.final for p in parts] == [False] * (len(parts) - 1) + [True]
+    for a, b in zip(parts, parts[1:]):
+        assert b.char_base == a.char_base + len(a.text)
+        ended = a.text.endswith(("\n", "\r"))  # a part may end inside a long line: the next goes on with it
+        assert b.line_base == a.line_base + len(a.text.splitlines()) - (not ended)
+
+
+def test_a_file_without_tag_lines_or_blank_lines_is_cut_at_line_boundaries(tmp_path):
+    text = "".join(BODY.format(n=i % 28 + 1) for i in range(1500))
+    f = tmp_path / "untagged.txt"
+    f.write_text(text, encoding="utf-8")
+    parts = list(iter_parts(str(f), part_chars=2000, max_part_chars=4000))
+    assert len(parts) > 10
+    _check_parts(parts, text)
+    assert all(_cost(p.text) <= 4000 for p in parts)
+    blocks = [b for d in _streamed(f, part_chars=2000) for b in d["blocks"]]
+    lines = text.splitlines()
+    assert [b["start_line"] for b in blocks] == list(range(1, len(lines) + 1))
+    assert all(text[b["start"] : b["end"]] == lines[b["start_line"] - 1] for b in blocks)
+
+
+def test_a_file_of_tiny_lines_is_cut_by_what_its_lines_cost(tmp_path):
+    text = "あ\n" * 5000 + "#A\n" + "x\n\n" * 3000
+    f = tmp_path / "tiny.txt"
+    f.write_text(text, encoding="utf-8")
+    parts = list(iter_parts(str(f), part_chars=3000, max_part_chars=6000))
+    _check_parts(parts, text)
+    assert len(parts) > 20 and all(_cost(p.text) <= 6000 for p in parts)
+
+
+def test_one_enormous_line_is_cut_into_pieces_that_point_into_the_file(tmp_path, monkeypatch, capsys, trained_model):
+    import classifier.stream as stream
+    from classifier.cli import main
+
+    monkeypatch.setattr(stream, "MAX_LINE_CHARS", 1000)
+    long_line = "ロシアは声明を発表した。" * 460  # 5,520 characters: five pieces of 1,000 and the rest
+    text = "政府は1日、会合を開いたと発表した。\r\n" + long_line + "\r\n#NATOexpansion\r\n"
+    f = tmp_path / "one_line.txt"
+    f.write_bytes(text.encode("utf-8"))
+    assert stream.too_costly(f.read_bytes())  # a small file, but not to be read whole
+    _check_parts(list(iter_parts(str(f))), text)
+    for verb in (["parse"], ["tag", "--model", str(trained_model)]):
+        assert main([*verb, str(f), "--format", "jsonl"]) == 0
+        dumps = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        assert len(dumps) == 7  # the first line; five pieces of 1,000, each a part; the rest of the line and the tags
+        pieces = [b for d in dumps for b in d["blocks"] if b["start_line"] == 2]
+        assert len(pieces) == 6 and all(b["end_line"] == 2 for b in pieces)
+        assert "".join(text[b["start"] : b["end"]] for b in pieces) == long_line
+        assert dumps[-1]["post"]["existing"] == [{"name": "NATOexpansion", "note": ""}]
+        assert all(d["post"]["existing"] == [] for d in dumps[:-1])
+
+
+def test_small_files_of_many_lines_are_streamed_too(archive, monkeypatch, capsys):
+    import classifier.stream as stream
+    from classifier.cli import main
+
+    monkeypatch.setattr(stream, "STREAM_LINES", 100)  # the archive is far below STREAM_BYTES
+    monkeypatch.setattr(stream, "PART_CHARS", 3000)
+    assert main(["parse", str(archive), "--format", "jsonl"]) == 0
+    parts = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(parts) > 5
+    assert [b for p in parts for b in p["blocks"]] == _whole(archive)["blocks"]
+
+
+def test_standard_input_is_streamed(archive, monkeypatch, capsys):
+    import io
+
+    import classifier.stream as stream
+    from classifier.cli import main
+
+    monkeypatch.setattr(stream, "PART_CHARS", 3000)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(archive.read_bytes())))
+    assert main(["parse", "-", "--format", "jsonl"]) == 0
+    parts = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(parts) > 5 and all(p["path"] == "-" for p in parts)
+    assert [b for p in parts for b in p["blocks"]] == _whole(archive)["blocks"]
+
+
+def test_a_costly_file_found_by_a_worker_is_streamed_by_the_parent(tmp_path):
+    from classifier.batch import TagJob, run
+    from classifier.reading import Input
+    from classifier.stream import STREAM_LINES
+
+    small, costly = tmp_path / "small.txt", tmp_path / "costly.txt"
+    small.write_text(BODY.format(n=1), encoding="utf-8")
+    costly.write_text("".join(BODY.format(n=i % 28 + 1) for i in range(STREAM_LINES + 10)), encoding="utf-8")
+    results = list(run(TagJob(None, (), "jsonl", 0, parse_only=True), [Input(str(small)), Input(str(costly))], jobs=2))
+    outputs = [json.loads(x) for x in results[1].outputs]
+    assert len(json.loads(results[0].outputs[0])["blocks"]) == 1
+    assert len(outputs) > 1 and sum(len(d["blocks"]) for d in outputs) == STREAM_LINES + 10
+
+
+def test_commentary_scores_in_batches_equal_one_pass(archive, predictor, monkeypatch):
+    import classifier.predictor as predictor_module
+
+    text = archive.read_bytes().decode("utf-8")
+    one_pass = predictor.tag(text).to_dict()
+    monkeypatch.setattr(predictor_module, "SCORE_BATCH_WORDS", 50)
+    assert predictor.tag(text).to_dict() == one_pass
