@@ -8,14 +8,13 @@ reputations are all fitted at training time and stored in the model (see trainin
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .document import COMMENTARY, POST_TEXT, WIRE, Dump
 from .label_model import LabelModel, logit
 from .outlets import Outlets
-from .patterns import is_link_only
 from .rules import PRIOR_LABEL_MODEL, Verdict, label_dump
 from .sequence import Transitions, clips
 
@@ -62,26 +61,27 @@ class Judge:
         """The rules' verdicts, weighed by the label model, with the accounts' reputations."""
         return label_dump(dump, outlets, self.label_model, self.reputation_scores())
 
-    def decide(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float]) -> None:
+    def decide(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float],
+               wordless: Collection[int] = ()) -> None:
         """Final labels and scores of the text blocks from the rules' verdicts and the model's probabilities."""
-        for k, (ev, alone, post) in self.posteriors(dump, verdicts, probs).items():
+        for k, (ev, alone, post) in self.posteriors(dump, verdicts, probs, wordless).items():
             self._settle(dump, k, verdicts[k], ev, alone, post)
 
-    def posteriors(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float]
+    def posteriors(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float],
+                   wordless: Collection[int] = (), clip_list: list[list[int]] | None = None
                    ) -> dict[int, tuple[tuple[float, float], float, float]]:
         """For each text block: its evidence (rules, model) in log-likelihood ratios, its log-odds before the
         smoothing, and its probability of commentary after it. The lines of one embedded post share one verdict:
-        they are one account's one post."""
+        they are one account's one post. ``wordless``: blocks without a word (a bare link), on which the model's
+        view says nothing. ``clip_list``: the dump's clips when already known (training keeps no text)."""
         prior = logit(self.label_model.prior)
         evidence: dict[int, tuple[float, float]] = {}
         for k, v in enumerate(verdicts):
             if v is not None:
-                # a line that is only a link has no words to judge: the model's view of it says nothing
-                says = k in probs and not is_link_only(dump.blocks[k].text)
-                text = self.calibration.log_odds(probs[k]) - prior if says else 0.0
+                text = self.calibration.log_odds(probs[k]) - prior if k in probs and k not in wordless else 0.0
                 evidence[k] = (v.log_odds - prior, text)
         out: dict[int, tuple[tuple[float, float], float, float]] = {}
-        for clip in clips(dump):
+        for clip in clip_list if clip_list is not None else clips(dump, verdicts):
             groups = _posts(dump, [k for k in clip if k in evidence])
             total = [sum(sum(evidence[k]) for k in g) for g in groups]
             if self.transitions is not None:

@@ -12,6 +12,9 @@ from itertools import chain, repeat
 import numpy as np
 
 
+CLASS_SLICE = 64  # classes scored together in one vectorized step
+
+
 @dataclass
 class LinearTextModel:
     """One-vs-rest logistic scores over TF-IDF (sublinear tf, smooth idf, l2 norm) of term lists."""
@@ -37,19 +40,18 @@ class LinearTextModel:
             self._index = {t: i for i, t in enumerate(self.terms)}
         return self._index
 
-    def decision_function(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
-        """(n_docs, n_classes) raw scores, all documents at once.
+    def vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The TF-IDF vectors of documents as (n_docs, rows, cols, weights), l2-normalised, sorted by row.
 
         The terms of every document go through one C-level pass (map over dict.get), and one np.unique over
-        (document, column) keys counts them; norms and scores are summed per document with np.bincount. No
-        Python loop runs per term, and no sparse-matrix library is needed (SciPy stays out of the start-up).
-        """
+        (document, column) keys counts them; norms are summed per document with np.bincount. No Python loop
+        runs per term, and no sparse-matrix library is needed (SciPy stays out of the start-up)."""
         n, n_terms = len(docs), len(self.terms)
-        out = np.tile(self.intercept, (n, 1)).astype(np.float64)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
         total = int(lengths.sum())
         if total == 0 or n_terms == 0:
-            return out
+            empty = np.zeros(0, dtype=np.int64)
+            return n, empty, empty, np.zeros(0)
         found = np.fromiter(map(self.index.get, chain.from_iterable(docs), repeat(-1)), dtype=np.int64, count=total)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keep = found >= 0
@@ -59,12 +61,24 @@ class LinearTextModel:
         w *= self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
         w /= norms[rows]
-        for c in range(len(self.classes)):
-            out[:, c] += np.bincount(rows, weights=self.coef[c, cols] * w, minlength=n)
+        return n, rows, cols, w
+
+    def decision_function(self, docs: Sequence[Sequence[str]] | None = None, vectors=None) -> np.ndarray:
+        """(n_docs, n_classes) raw scores, all documents at once (``vectors``: from ``vectorize``, if made)."""
+        n, rows, cols, w = vectors if vectors is not None else self.vectorize(docs or [])
+        out = np.tile(self.intercept, (n, 1)).astype(np.float64)
+        if not len(rows):
+            return out
+        # rows are sorted, so each document's terms are contiguous: sum them with one reduceat per slice of
+        # classes (slices keep the (classes x terms) product small whatever the number of classes)
+        present, starts = np.unique(rows, return_index=True)
+        for c0 in range(0, len(self.classes), CLASS_SLICE):
+            block = self.coef[c0 : c0 + CLASS_SLICE, cols] * w
+            out[present, c0 : c0 + CLASS_SLICE] += np.add.reduceat(block, starts, axis=1).T
         return out
 
-    def predict_proba(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+    def predict_proba(self, docs: Sequence[Sequence[str]] | None = None, vectors=None) -> np.ndarray:
         """(n_docs, n_classes) probabilities, each class scored on its own (one-vs-rest)."""
-        if not docs:
+        if vectors is None and not docs:
             return np.zeros((0, len(self.classes)))
-        return 1.0 / (1.0 + np.exp(-self.decision_function(docs)))
+        return 1.0 / (1.0 + np.exp(-self.decision_function(docs, vectors)))

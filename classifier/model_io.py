@@ -294,6 +294,31 @@ def _check_judge(d: Path, meta: dict[str, Any]) -> None:
         judge_from_meta(meta)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ModelError(f"{d / MODEL_FILE}: the commentary judge is malformed ({e})") from None
+    _check_suggest(d, meta.get("suggest", {}))
+
+
+def _check_suggest(d: Path, suggest: Any) -> None:
+    """The suggesters' meta: counts, combining weights (one per feature), the tags' names."""
+    from .suggest import FEATURES
+
+    where = f"{d / MODEL_FILE}: the tag suggesters"
+    if not isinstance(suggest, dict):
+        raise ModelError(f"{where} should be an object")
+    for level, m in suggest.items():
+        try:
+            counts, weights, names = m["counts"], m["weights"], m["names"]
+            ok = (isinstance(counts, dict) and all(isinstance(c, int) and c > 0 for c in counts.values())
+                  and isinstance(weights, list) and len(weights) == len(FEATURES)
+                  and all(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w)
+                          and abs(w) < 1e6 for w in weights)
+                  and len(names["tags"]) == len(names["keys"]) == len(names["words"])
+                  and all(isinstance(t, str) for t in names["tags"] + names["keys"])
+                  and set(names["tags"]) <= set(counts))
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise ModelError(f"{where}: the {level} level is malformed (counts, {len(FEATURES)} finite weights and "
+                             "the tags' names are needed)")
 
 
 SPLIT_MODES = ("A", "B", "C")

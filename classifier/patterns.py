@@ -15,6 +15,9 @@ _NO_INVISIBLE = str.maketrans("", "", INVISIBLE)
 
 def is_blank(text: str) -> bool:
     """Nothing visible: white space (NBSP and ideographic space included) and zero-width characters only."""
+    s = text.strip()
+    if s and s[0] not in INVISIBLE and s[-1] not in INVISIBLE:  # a visible character at an edge: most lines
+        return False
     return not text.translate(_NO_INVISIBLE).strip()
 
 # Links. pic.twitter.com links are what an embedded X post leaves behind when it carries a picture.
@@ -105,6 +108,8 @@ NAV_MAX_CHARS = 9
 
 def attribution(text: str) -> re.Match[str] | None:
     """The attribution match of a line, with groups name, handle and date, or None."""
+    if "@" not in text:  # no handle, no attribution: most lines are settled without a regular expression
+        return None
     return ATTRIBUTION_RE.match(text) or ATTRIBUTION_NODASH_RE.match(text)
 
 
@@ -116,9 +121,14 @@ def is_link_only(text: str) -> bool:
     return LINK_ONLY_RE.match(text) is not None
 
 
+LONG_SENTENCE_CHARS = 60  # a line this long with a full stop is a paragraph: of chrome, only a footer line can be
+
+
 def is_page_chrome(text: str) -> bool:
     """A line that is chrome by its shape alone, wherever it stands."""
     s = text.strip()
+    if len(s) > LONG_SENTENCE_CHARS and "。" in s:  # most lines of a dump: skip the shapes that cannot match
+        return bool(COPYRIGHT_RE.search(s) or CALL_TO_ACTION_RE.search(s))
     return bool(
         is_link_only(s)
         or COPYRIGHT_RE.search(s)

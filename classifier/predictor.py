@@ -92,7 +92,8 @@ class Predictor:
     def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K) -> Dump:
         """Label and suggest for a freshly segmented dump whose blocks were tokenized by ``tokenize``."""
         verdicts = self.judge.rules(dump, self._outlets())
-        self.judge.decide(dump, verdicts, self.commentary_scores(dump, tokens))
+        wordless = {k for k, t in enumerate(tokens) if t is not None and not t.words}
+        self.judge.decide(dump, verdicts, self.commentary_scores(dump, tokens), wordless)
         self._suggest(dump, tokens, top_k)
         dump.scored = True
         return dump

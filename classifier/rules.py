@@ -37,10 +37,34 @@ class BlockView:
     reputation: float | None = None  # the source's learned reputation, 0 wire-like .. 1 commentary-like
     in_run: bool = False  # inside a run of lines opened by a marked commentary line above
     bare: str | None = None  # the text with its quotations emptied (made once for all the rules that need it)
+    found: Cues | None = None  # what the shared patterns find in the text (made once, see Cues)
 
     @property
     def unquoted(self) -> str:
         return self.bare if self.bare is not None else unquoted(self.text)
+
+    @property
+    def cues(self) -> Cues:
+        return self.found if self.found is not None else Cues.of(self.text)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What the patterns several rules share find in a block's text, looked for once a block."""
+
+    emoji: bool
+    picture: bool
+    lead: bool  # a wire lead ("…は29日、")
+    reporting: bool  # a reporting verb or hearsay ending
+
+    @classmethod
+    def of(cls, text: str) -> "Cues":
+        return cls(EMOJI_RE.search(text) is not None, PIC_LINK_RE.search(text) is not None,
+                   WIRE_LEAD_RE.search(text) is not None, reports_like(text))
+
+    @property
+    def marked(self) -> bool:
+        return self.emoji or self.picture
 
 
 Vote = str | None
@@ -53,14 +77,15 @@ class LabelingRule:
     votes: str  # the one label it votes for
     weight: float  # the prior of its worth in log-odds; the label model learns the actual one
     fn: RuleFn
+    account: bool = False  # it reads the block's account only: it abstains on a block without one
 
 
 RULES: list[LabelingRule] = []
 
 
-def rule(votes: str, weight: float) -> Callable[[RuleFn], RuleFn]:
+def rule(votes: str, weight: float, account: bool = False) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
-        RULES.append(LabelingRule(fn.__name__, votes, weight, fn))
+        RULES.append(LabelingRule(fn.__name__, votes, weight, fn, account))
         return fn
 
     return register
@@ -85,6 +110,19 @@ ASSERTIVE_RE = re.compile(
 )
 # Plain "…だ。" endings that wire copy uses too: plans, reasons, outlooks, and past tenses in "んだ".
 WIRE_DA_RE = re.compile(r"(?:予定|ため|方針|見通し|意向|考え|見込み|模様|もよう|構え|狙い|初めて|[^な]ん)だ。")
+# The same patterns read at each full stop only (a block has a few; searching the whole block tries every branch
+# at every character): what must stand just before a "。", and what may stand anywhere.
+_REPORT_BEFORE_STOP = re.compile(
+    r"(?:(?:と|を|に|が)(?:述べ|発表し|明らかにし|語っ|指摘し|強調し|表明し|報じ|伝え|説明し|批判し|非難し|警告し|"
+    r"訴え|明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)"
+    r"|ということです|としています|としている|と報じた)$"
+)
+_REPORT_ANYWHERE = ("によりますと", "によると、", "関係者によると")
+_ASSERT_BEFORE_STOP = re.compile(
+    r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)$"
+)
+_ASSERT_AT_END = re.compile(r"(?:(?:ナンセンス|茶番)だ?。?|[!！?？]」?)$")
+_BEFORE_STOP_CHARS = 16  # longer than any ending the patterns above look for
 # Quoted speech is someone else's voice: a wire report may quote an assertion.
 QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”")
 SIGN_OFF_RE = re.compile("^\\s*+\U0001F438")  # a frog opens the last line of an insert
@@ -98,12 +136,6 @@ POLITE_OPINION_RE = re.compile(
 )
 
 
-def has_marker(text: str) -> bool:
-    return has_emoji(text) or PIC_LINK_RE.search(text) is not None
-
-
-def reports(text: str) -> bool:
-    return WIRE_LEAD_RE.search(text) is not None or REPORTING_RE.search(text) is not None
 
 
 MAX_QUOTE_DEPTH = 8  # real quotes nest two or three deep; a scraped page full of brackets must not stall us
@@ -111,6 +143,8 @@ MAX_QUOTE_DEPTH = 8  # real quotes nest two or three deep; a scraped page full o
 
 def unquoted(text: str) -> str:
     """The text with every quotation emptied, innermost first: "外相は「米国は『敵』だ」と述べた" -> "外相は〈〉と述べた"."""
+    if "」" not in text and "』" not in text and "”" not in text:  # most paragraphs quote nobody
+        return text
     for _ in range(MAX_QUOTE_DEPTH):
         emptied = QUOTE_RE.sub("〈〉", text)
         if emptied == text:
@@ -120,32 +154,52 @@ def unquoted(text: str) -> str:
 
 
 def asserts(text: str, bare: str | None = None) -> bool:
-    """Does a sentence assert, judge or ask, outside quotes? (``bare``: the text already unquoted.)"""
-    bare = unquoted(text) if bare is None else bare
-    return ASSERTIVE_RE.search(WIRE_DA_RE.sub("。", bare.rstrip())) is not None
+    """Does a sentence assert, judge or ask, outside quotes? (``bare``: the text already unquoted.)
+    What ASSERTIVE_RE finds in the text with WIRE_DA_RE's idioms removed, read at each full stop."""
+    s = (unquoted(text) if bare is None else bare).rstrip()
+    if "だ。" in s:
+        s = WIRE_DA_RE.sub("。", s)
+    if _ASSERT_AT_END.search(s, max(0, len(s) - _BEFORE_STOP_CHARS)):
+        return True
+    return _before_a_stop(s, _ASSERT_BEFORE_STOP)
+
+
+def reports_like(text: str) -> bool:
+    """REPORTING_RE's verdict, read at each full stop."""
+    return any(x in text for x in _REPORT_ANYWHERE) or _before_a_stop(text, _REPORT_BEFORE_STOP)
+
+
+def _before_a_stop(text: str, pattern: re.Pattern[str]) -> bool:
+    """Does ``pattern`` (anchored with $) match just before one of the text's "。"?"""
+    i = text.find("。")
+    while i >= 0:
+        if pattern.search(text, max(0, i - _BEFORE_STOP_CHARS), i):
+            return True
+        i = text.find("。", i + 1)
+    return False
 
 
 # --- the rules ---------------------------------------------------------------------------------------------
-@rule(WIRE, weight=3.0)
+@rule(WIRE, weight=3.0, account=True)
 def outlet_post(v: BlockView) -> Vote:
     """The text of an embedded post by an account on the outlet list."""
     return WIRE if v.kind == POST_TEXT and v.listed else None
 
 
-@rule(WIRE, weight=1.5)
+@rule(WIRE, weight=1.5, account=True)
 def outlet_clip(v: BlockView) -> Vote:
     """A paragraph under a listed outlet's embedded post (weaker: an opinion paragraph may be pasted under it)."""
     return WIRE if v.kind != POST_TEXT and v.listed else None
 
 
-@rule(WIRE, weight=1.0)
+@rule(WIRE, weight=1.0, account=True)
 def news_name(v: BlockView) -> Vote:
     """Posted by an account whose display name carries a news word ("新聞", "News"): a hint, since opinion
     accounts name themselves "… News" too."""
     return WIRE if v.news_name and not v.listed else None
 
 
-@rule(COMMENTARY, weight=3.0)
+@rule(COMMENTARY, weight=3.0, account=True)
 def opinion_account(v: BlockView) -> Vote:
     """Posted by an account that is not on the list and shows emoji in its display name."""
     return COMMENTARY if v.source and not v.listed and has_emoji(v.source_name or "") else None
@@ -154,19 +208,19 @@ def opinion_account(v: BlockView) -> Vote:
 REPUTATION_WIRE, REPUTATION_COMMENTARY = 0.35, 0.65
 
 
-@rule(WIRE, weight=3.0)
+@rule(WIRE, weight=3.0, account=True)
 def wire_reputation(v: BlockView) -> Vote:
     """The text of an embedded post by an account whose clips read like wire copy across the archive."""
     return WIRE if v.kind == POST_TEXT and v.reputation is not None and v.reputation <= REPUTATION_WIRE else None
 
 
-@rule(WIRE, weight=1.5)
+@rule(WIRE, weight=1.5, account=True)
 def wire_reputation_clip(v: BlockView) -> Vote:
     """A paragraph under such an account's post (weaker: an opinion paragraph may be pasted under it)."""
     return WIRE if v.kind != POST_TEXT and v.reputation is not None and v.reputation <= REPUTATION_WIRE else None
 
 
-@rule(COMMENTARY, weight=2.0)
+@rule(COMMENTARY, weight=2.0, account=True)
 def commentary_reputation(v: BlockView) -> Vote:
     """Posted by an account whose clips read like commentary across the archive."""
     return COMMENTARY if v.reputation is not None and v.reputation >= REPUTATION_COMMENTARY else None
@@ -175,13 +229,13 @@ def commentary_reputation(v: BlockView) -> Vote:
 @rule(COMMENTARY, weight=2.0)
 def emoji_marker(v: BlockView) -> Vote:
     """Flags, animals, 🗣️, 🔸, ⚠️, 🐸: the markers of opinion channels."""
-    return COMMENTARY if EMOJI_RE.search(v.text) else None
+    return COMMENTARY if v.cues.emoji else None
 
 
 @rule(COMMENTARY, weight=2.0)
 def picture_link(v: BlockView) -> Vote:
     """A pic.twitter.com link: a post copied from X with its picture, typical of inserts."""
-    return COMMENTARY if PIC_LINK_RE.search(v.text) else None
+    return COMMENTARY if v.cues.picture else None
 
 
 @rule(COMMENTARY, weight=1.5)
@@ -193,13 +247,13 @@ def commentary_run(v: BlockView) -> Vote:
 @rule(WIRE, weight=1.25)
 def wire_lead(v: BlockView) -> Vote:
     """Opens like a news report: who, then the day ("…は29日、")."""
-    return WIRE if WIRE_LEAD_RE.search(v.text) else None
+    return WIRE if v.cues.lead else None
 
 
 @rule(WIRE, weight=1.0)
 def reporting_verb(v: BlockView) -> Vote:
     """Reports what was said or done: "…と述べた。", "…と発表しました。", "…ということです。"."""
-    return WIRE if REPORTING_RE.search(v.text) else None
+    return WIRE if v.cues.reporting else None
 
 
 @rule(COMMENTARY, weight=2.0)
@@ -240,8 +294,14 @@ class Verdict:
         return abs(self.log_odds)
 
 
+TEXT_RULES = [r for r in RULES if not r.account]
+
+
 def vote_row(view: BlockView, rules: list[LabelingRule] | None = None) -> dict[str, str]:
-    return {r.name: vote for r in (RULES if rules is None else rules) if (vote := r.fn(view)) is not None}
+    """Every rule's vote on a block, by rule name (a rule that abstains is left out)."""
+    if rules is None:
+        rules = RULES if view.source else TEXT_RULES  # the account's rules abstain on a block without one
+    return {r.name: vote for r in rules if (vote := r.fn(view)) is not None}
 
 
 def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
@@ -249,8 +309,9 @@ def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
     return verdict(vote_row(view), model or PRIOR_LABEL_MODEL)
 
 
-def verdict(votes: dict[str, str], model: LabelModel) -> Verdict:
-    weights = model.weights
+def verdict(votes: dict[str, str], model: LabelModel, weights: dict[str, float] | None = None) -> Verdict:
+    """The label model's verdict on one block's votes (``weights``: model.weights, when already at hand)."""
+    weights = model.weights if weights is None else weights
     log_odds = logit(model.prior) + sum(weights.get(name, 0.0) for name in votes)
     label = COMMENTARY if log_odds > 0 else WIRE
     return Verdict(label, [n for n, v in votes.items() if v == label], log_odds, votes)
@@ -267,12 +328,12 @@ def vote_matrix(rows: list[dict[str, str]], model: LabelModel) -> np.ndarray:
     return m
 
 
-def commentary_runs(dump: Dump, outlets: Outlets) -> list[bool]:
+def commentary_runs(dump: Dump, outlets: Outlets, cues: list[Cues | None] | None = None) -> list[bool]:
     """For each block: does it stand in a run of commentary opened by a marked line above it?
 
     A run opens at a marked line that no listed outlet posted and goes on over unmarked paragraphs until a
     boundary (tag, chrome, embedded post), a listed outlet's clip, a paragraph that reports like a wire, or after
-    a 🐸 sign-off.
+    a 🐸 sign-off. ``cues``: each block's Cues, when already found.
     """
     flags = [False] * len(dump.blocks)
     open_run = False
@@ -280,9 +341,10 @@ def commentary_runs(dump: Dump, outlets: Outlets) -> list[bool]:
         if b.kind in (TAG, CHROME, ATTRIBUTION, POST_TEXT) or (b.source and outlets.listed(b.source)):
             open_run = False
             continue
-        if has_marker(b.text):
+        c = cues[k] if cues is not None and cues[k] is not None else Cues.of(b.text)
+        if c.marked:
             open_run = not SIGN_OFF_RE.match(b.text)
-        elif open_run and not reports(b.text):
+        elif open_run and not (c.lead or c.reporting):
             flags[k] = True
         else:
             open_run = False
@@ -294,18 +356,25 @@ Reputation = Mapping[str, float]  # lower-case handle -> 0 wire-like .. 1 commen
 
 def views(dump: Dump, outlets: Outlets, reputation: Reputation | None = None) -> list[BlockView | None]:
     """A view of every text block (None for tag, attribution and chrome blocks)."""
-    runs = commentary_runs(dump, outlets)
+    cues = [Cues.of(b.text) if b.is_text else None for b in dump.blocks]
+    runs = commentary_runs(dump, outlets, cues)
     reputation = reputation or {}
+    accounts: dict[tuple[str | None, str | None], tuple[bool, bool, float | None]] = {}
     out: list[BlockView | None] = []
-    for b, in_run in zip(dump.blocks, runs):
+    for b, in_run, found in zip(dump.blocks, runs, cues):
         if not b.is_text:
             out.append(None)
             continue
-        rep = reputation.get(b.source.lower()) if b.source else None
-        # What the archive learned of an account replaces what the outlet list guessed (they are not two votes).
-        listed = rep is None and bool(b.source) and outlets.listed(b.source)
-        news = rep is None and bool(b.source) and outlets.news_name(b.source_name)
-        out.append(BlockView(b.text, b.kind, b.source, b.source_name, listed, news, rep, in_run, unquoted(b.text)))
+        key = (b.source, b.source_name)
+        if key not in accounts:  # once a source, not once a block: a clip has many paragraphs
+            rep = reputation.get(b.source.lower()) if b.source else None
+            # What the archive learned of an account replaces what the outlet list guessed (not two votes).
+            listed = rep is None and bool(b.source) and outlets.listed(b.source)
+            news = rep is None and bool(b.source) and outlets.news_name(b.source_name)
+            accounts[key] = (listed, news, rep)
+        listed, news, rep = accounts[key]
+        out.append(BlockView(b.text, b.kind, b.source, b.source_name, listed, news, rep, in_run, unquoted(b.text),
+                             found))
     return out
 
 
@@ -314,6 +383,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
     """Set every block's label and rules by the rules alone; returns each text block's verdict (None for the
     other blocks)."""
     model = model or PRIOR_LABEL_MODEL
+    weights = model.weights
     verdicts: list[Verdict | None] = []
     for b, v in zip(dump.blocks, views(dump, outlets, reputation)):
         if v is None:
@@ -321,7 +391,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
             b.rules = ["tag_line"] if b.kind == TAG else [f"{b.kind}_line"]
             verdicts.append(None)
             continue
-        found = verdict(vote_row(v), model)
+        found = verdict(vote_row(v), model, weights)
         b.label, b.rules = found.label, list(found.rules)
         verdicts.append(found)
     return verdicts

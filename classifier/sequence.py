@@ -32,6 +32,15 @@ class Transitions:
     def to_dict(self) -> dict[str, float]:
         return {"start": round(self.start, 6), "enter": round(self.enter, 6), "stay": round(self.stay, 6)}
 
+    def _logs(self) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+        """log P of the moves (wire->wire, wire->commentary, commentary->wire, commentary->commentary) and of the
+        start states, computed once."""
+        key = (self.start, self.enter, self.stay)
+        if getattr(self, "_cache", (None,))[0] != key:
+            moves = (math.log(1 - self.enter), math.log(self.enter), math.log(1 - self.stay), math.log(self.stay))
+            self._cache = (key, moves, (math.log(1 - self.start), math.log(self.start)))
+        return self._cache[1], self._cache[2]
+
     @classmethod
     def from_dict(cls, d: dict) -> "Transitions":
         values = [d.get(k) for k in ("start", "enter", "stay")]
@@ -45,9 +54,8 @@ class Transitions:
         n = len(evidence)
         if n == 0:
             return []
-        ww, wc = math.log(1 - self.enter), math.log(self.enter)  # from wire to wire / to commentary
-        cw, cc = math.log(1 - self.stay), math.log(self.stay)  # from commentary
-        fwd = [(math.log(1 - self.start), math.log(self.start) + evidence[0])]
+        (ww, wc, cw, cc), (s0, s1) = self._logs()
+        fwd = [(s0, s1 + evidence[0])]
         for i in range(1, n):
             w, c = fwd[-1]
             fwd.append((_lse(w + ww, c + cw), _lse(w + wc, c + cc) + evidence[i]))
@@ -68,7 +76,7 @@ def _lse(a: float, b: float) -> float:
     return m + math.log(math.exp(a - m) + math.exp(b - m))
 
 
-def clips(dump: Dump) -> list[list[int]]:
+def clips(dump: Dump, verdicts: Sequence | None = None) -> list[list[int]]:
     """The text blocks of each clip, by block index, in order.
 
     A clip ends at a tag or chrome line, before a new embedded post, before a line that opens with an emoji (an
@@ -80,7 +88,7 @@ def clips(dump: Dump) -> list[list[int]]:
         new_post = b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)
         # a report's lead after other paragraphs (not the first paragraph under a post) opens a pasted article
         new_article = (b.is_text and b.kind != POST_TEXT and current and k > 0 and dump.blocks[k - 1].kind == BODY
-                       and WIRE_LEAD_RE.search(b.text) is not None)
+                       and _wire_lead(b.text, verdicts[k] if verdicts is not None else None))
         new_insert = (b.is_text and current and LEADING_EMOJI_RE.match(b.text) is not None
                       and not SIGN_OFF_RE.match(b.text))  # a 🐸 line closes an insert, it opens none
         if b.kind in (TAG, CHROME) or new_post or new_article or new_insert:
@@ -95,6 +103,13 @@ def clips(dump: Dump) -> list[list[int]]:
     if current:
         out.append(current)
     return out
+
+
+def _wire_lead(text: str, verdict) -> bool:
+    """Does the block open like a report? The rules' verdict already knows (its wire_lead vote)."""
+    if verdict is not None:
+        return "wire_lead" in verdict.votes
+    return WIRE_LEAD_RE.search(text) is not None
 
 
 def _same_post(dump: Dump, prev: int, k: int) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from itertools import repeat
+from itertools import chain, repeat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -62,31 +62,57 @@ class NeighbourIndex:
 
     def similarities(self, doc: Sequence[str]) -> np.ndarray:
         """Cosine similarity of a document (its term list) with every indexed document."""
-        sims = np.zeros(len(self.doc_tags))
-        found = np.fromiter(map(self.index.get, doc, repeat(-1)), dtype=np.int64, count=len(doc))
-        found = found[found >= 0]
-        if not len(found):
+        return self.similarities_many([doc])[0]
+
+    def similarities_many(self, docs: Sequence[Sequence[str]] | None = None, vectors=None) -> np.ndarray:
+        """(len(docs), n_indexed) cosine similarities, every document in one vectorized pass. ``vectors``: the
+        documents' TF-IDF vectors when already made over the same vocabulary (LinearTextModel.vectorize)."""
+        n_idx = len(self.doc_tags)
+        if vectors is None:
+            vectors = self._vectorize(docs or [])
+        n, rows, cols, q = vectors
+        sims = np.zeros((n, n_idx))
+        if not len(rows) or not n_idx:
             return sims
-        cols, tf = np.unique(found, return_counts=True)
-        q = (np.log(tf) + 1.0) * self.idf[cols]
-        q /= np.sqrt(q @ q)
         starts = self.indptr[cols]
-        lengths = self.indptr[cols + 1] - starts
-        total = int(lengths.sum())
-        if not total:
+        counts = self.indptr[cols + 1] - starts
+        n_post = int(counts.sum())
+        if not n_post:
             return sims
-        # the positions of every posting of the query's terms, in one vectorized step (no loop over terms)
-        offsets = np.cumsum(lengths) - lengths
-        take = np.arange(total) - np.repeat(offsets, lengths) + np.repeat(starts, lengths)
-        sims += np.bincount(self.doc_ids[take], weights=self.weights[take] * np.repeat(q, lengths),
-                            minlength=len(sims))
+        offsets = np.cumsum(counts) - counts
+        take = np.arange(n_post) - np.repeat(offsets, counts) + np.repeat(starts, counts)
+        flat = np.repeat(rows, counts) * n_idx + self.doc_ids[take]
+        sims.ravel()[:] = np.bincount(flat, weights=self.weights[take] * np.repeat(q, counts), minlength=n * n_idx)
         return sims
 
-    def nearest(self, doc: Sequence[str], k: int = NEIGHBOURS) -> list[tuple[int, float]]:
-        sims = self.similarities(doc)
+    def _vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        n = len(docs)
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        empty = np.zeros(0, dtype=np.int64)
+        if not total:
+            return n, empty, empty, np.zeros(0)
+        found = np.fromiter(map(self.index.get, chain.from_iterable(docs), repeat(-1)), dtype=np.int64, count=total)
+        query = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keep = found >= 0
+        n_terms = len(self.terms)
+        keys, tf = np.unique(query[keep] * n_terms + found[keep], return_counts=True)
+        if not len(keys):
+            return n, empty, empty, np.zeros(0)
+        rows, cols = keys // n_terms, keys % n_terms
+        q = (np.log(tf) + 1.0) * self.idf[cols]
+        q /= np.sqrt(np.bincount(rows, weights=q * q, minlength=n))[rows]
+        return n, rows, cols, q
+
+    def nearest(self, doc: Sequence[str], k: int = NEIGHBOURS, sims: np.ndarray | None = None
+                ) -> list[tuple[int, float]]:
+        """The k most similar indexed documents with their similarity (``sims``: already computed)."""
+        sims = self.similarities(doc) if sims is None else sims
         if not len(sims):
             return []
-        order = np.argsort(-sims, kind="stable")[:k]
+        top = min(k, len(sims))
+        best = np.argpartition(-sims, top - 1)[:top] if top < len(sims) else np.arange(len(sims))
+        order = sorted(best.tolist(), key=lambda i: (-sims[i], i))
         return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
 
 
@@ -149,7 +175,8 @@ class Suggester:
     names: TagNames | None
     counts: dict[str, int]  # training examples of each tag
     weights: list[float]  # one per FEATURES
-    tag_words: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _frequency: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
+    _shared: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     def suggest(self, doc: Sequence[str], text_key: str, k: int, floor: float) -> list[tuple[str, float]]:
         """The best k tags with their combined probability, best first (ties by name)."""
@@ -158,24 +185,49 @@ class Suggester:
     def suggest_all(self, docs: Sequence[Sequence[str]], keys: Sequence[str], k: int, floor: float
                     ) -> list[list[tuple[str, float]]]:
         """``suggest`` for several documents; the linear model scores them all in one pass."""
-        rows = self.linear.predict_proba(docs) if self.linear is not None and docs else None
-        w = self.weights
+        vectors = self.linear.vectorize(docs) if self.linear is not None and docs else None
+        rows = self.linear.predict_proba(vectors=vectors) if vectors is not None else None
+        sims = None
+        if self.neighbours is not None and docs:
+            # the same documents' vectors serve the index when it was built over the linear model's vocabulary
+            shared = vectors is not None and self._shared_vocabulary()
+            sims = self.neighbours.similarities_many(docs, vectors if shared else None)
+        w = np.asarray(self.weights)
         out = []
         for i, (doc, key) in enumerate(zip(docs, keys)):
-            feats = candidate_features(self, doc, key, None if rows is None else rows[i])
-            scored = [(tag, 1.0 / (1.0 + math.exp(-sum(a * b for a, b in zip(w, f))))) for tag, f in feats.items()]
-            scored.sort(key=lambda ts: (-ts[1], ts[0]))
+            feats = candidate_features(self, doc, key, None if rows is None else rows[i],
+                                       None if sims is None else sims[i])
+            if not feats:
+                out.append([])
+                continue
+            probs = 1.0 / (1.0 + np.exp(-(np.array(list(feats.values())) @ w)))
+            scored = sorted(zip(feats, probs.tolist()), key=lambda ts: (-ts[1], ts[0]))
             out.append([(t, p) for t, p in scored[: max(k, 0)] if p >= floor])
         return out
 
+    def _shared_vocabulary(self) -> bool:
+        if self._shared is None:
+            a, b = self.linear, self.neighbours
+            self._shared = (a is not None and b is not None and a.terms == b.terms and a.sublinear_tf
+                            and np.array_equal(a.idf, b.idf))
+        return self._shared
 
-def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.ndarray | None = None
-                       ) -> dict[str, list[float]]:
+    @property
+    def frequency(self) -> dict[str, float]:
+        """Each tag's share of the most frequent tag's examples, on a log scale (a feature of every candidate)."""
+        if self._frequency is None:
+            top = math.log1p(max(self.counts.values(), default=1))
+            self._frequency = {t: math.log1p(c) / top for t, c in self.counts.items()}
+        return self._frequency
+
+
+def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.ndarray | None = None,
+                       sims: np.ndarray | None = None) -> dict[str, list[float]]:
     """The features of each candidate tag of a document: shared by training (to fit the weights) and tagging.
-    ``row``: the linear model's probabilities for the document, when already computed."""
+    ``row``, ``sims``: the linear model's probabilities and the neighbour similarities, when already computed."""
     words = set(doc)
     linear: dict[str, tuple[float, int]] = {}
-    if s.linear is not None and any(t in s.linear.index for t in doc):
+    if s.linear is not None and not s.linear.index.keys().isdisjoint(doc):
         if row is None:
             row = s.linear.predict_proba([doc])[0]
         top_k = min(CANDIDATES_PER_SOURCE, len(row))
@@ -186,7 +238,7 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     nearest: dict[str, float] = {}
     first: dict[str, int] = {}  # the rank of the nearest section that carries the tag
     if s.neighbours is not None:
-        near = s.neighbours.nearest(doc)
+        near = s.neighbours.nearest(doc, NEIGHBOURS, sims)
         total = sum(sim for _, sim in near) or 1.0
         for rank, (i, sim) in enumerate(near, 1):
             for tag in s.neighbours.doc_tags[i]:
@@ -196,7 +248,7 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     names = s.names.scores(text_key, words, s.neighbours.idf_of if s.neighbours is not None else None
                            ) if s.names is not None else {}
     tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
-    top = max(s.counts.values(), default=1)
+    frequency = s.frequency
     out: dict[str, list[float]] = {}
     for tag in tags:
         if tag not in s.counts:
@@ -208,7 +260,7 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
             p, rank = (float(row[i]) if i is not None else 0.0), CANDIDATES_PER_SOURCE + 1
         name, count = names.get(tag, (0.0, 0.0))
         out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
-                    name, count, math.log1p(s.counts[tag]) / math.log1p(top), 1.0]
+                    name, count, frequency[tag], 1.0]
     return out
 
 

@@ -47,22 +47,25 @@ class Tokenizer:
     """Sudachi (sudachidict-core), created lazily. Safe to share between threads: a Sudachi tokenizer may not be
     used by two threads at once, so each thread gets its own, all made from one dictionary loaded once."""
 
-    def __init__(self, mode: str = SPLIT_MODE) -> None:
+    def __init__(self, mode: str = SPLIT_MODE, intern: bool = False) -> None:
         self.mode = mode
+        self.intern = intern  # intern word forms (training keeps every dump's tokens: memory matters there)
         self._dictionary = None
         self._content_pos: frozenset[int] = frozenset()
         self._infos: list[tuple[bool, str, str | None]] = []
-        self._local = threading.local()
+        # one Sudachi tokenizer a thread, by thread id (threading.local's lookup was slow: microseconds a call).
+        # A finished thread's id may be given to a new thread, which then reuses its tokenizer: safe, never shared.
+        self._by_thread: dict[int, object] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict:
-        return {"mode": self.mode}  # Sudachi objects stay behind; a copy in another process makes its own
+        return {"mode": self.mode, "intern": self.intern}  # Sudachi objects stay behind; a copy makes its own
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["mode"])
+        self.__init__(state["mode"], state.get("intern", False))
 
     def _sudachi(self):
-        tok = getattr(self._local, "tok", None)
+        tok = self._by_thread.get(threading.get_ident())
         if tok is None:
             with self._lock:
                 if self._dictionary is None:
@@ -82,7 +85,7 @@ class Tokenizer:
 
                 make = getattr(self._dictionary, "tokenizer", None) or self._dictionary.create  # tokenizer() since 0.6.9
                 tok = make(mode=getattr(SplitMode, self.mode))
-            self._local.tok = tok
+            self._by_thread[threading.get_ident()] = tok
         return tok
 
     def tokenize(self, text: str) -> Tokens:
@@ -98,20 +101,23 @@ class Tokenizer:
         content: list[str] = []
         endings: list[str] = []
         register: list[str] = []
+        add_word, add_content, add_register = words.append, content.append, register.append
         tok = self._sudachi()
         infos = self._infos
+        keep = intern if self.intern else str  # one string per word form: a large training corpus fits in memory
         depth = 0  # inside 「…」: a quoted sentence's end is someone else's voice
         last: tuple[str, str] | None = None  # the last word's (shape, form), read when a sentence ends
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
-                form = intern(m.normalized_form())  # one string per word form: large corpora fit in memory
+                form = m.normalized_form()
                 if not form or form.isspace():
                     continue
-                words.append(form)
+                form = keep(form)
+                add_word(form)
                 is_content, shape, mask = infos[m.part_of_speech_id()]
-                register.append(mask or form)
+                add_register(mask or form)
                 if is_content:
-                    content.append(form)
+                    add_content(form)
                 if form not in _MARKS:
                     last = (shape, form)
                 elif form in _SENTENCE_ENDS:

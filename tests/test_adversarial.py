@@ -180,3 +180,18 @@ def test_edit_distance_of_long_tag_names():
     assert _edits("a" * 100_000, "a" * 99_999 + "b", 2) == 1
     assert _edits("a" * 100_000, "b" * 100_000, 2) == 3  # limit + 1: too far apart
     assert _edits("abc", "acb", 2) == 2 and _edits("", "ab", 2) == 2 and _edits("", "abc", 2) == 3
+
+
+def test_full_stop_readings_equal_the_whole_patterns():
+    """asserts() and reports_like() read the patterns at each "。" only: the verdicts of the whole-text searches."""
+    import random
+
+    from classifier import rules as R
+
+    rng = random.Random(0)
+    alphabet = list("だかのではない。過ぎ違らしいナンセンス茶番！!?？」「と述べた発表しました予定ためんなによりますと関係者、")
+    for _ in range(20_000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+        bare = R.unquoted(line)
+        assert R.asserts(line, bare) == (R.ASSERTIVE_RE.search(R.WIRE_DA_RE.sub("。", bare.rstrip())) is not None)
+        assert R.reports_like(line) == (R.REPORTING_RE.search(line) is not None)

@@ -95,6 +95,7 @@ def test_neighbour_similarities_equal_cosine_over_tfidf(small_fit, monkeypatch):
     want = (x @ x.T).toarray()
     for i in range(0, len(docs), 5):
         np.testing.assert_allclose(index.similarities(docs[i]), want[i], atol=1e-9)
+    np.testing.assert_allclose(index.similarities_many(docs[::3]), want[::3], atol=1e-9)  # all at once
     assert [i for i, _ in index.nearest(docs[3], 1)] == [3]
 
 

@@ -224,11 +224,11 @@ def calibrate(held_out: list[dict[int, float]], labels: Labels, min_margin: floa
                        f"calibrated on {len(y)} held-out blocks ({counts[0]} wire, {counts[1]} commentary)")
 
 
-def transitions(dumps: Sequence[Dump], labels: Labels, held_out: list[dict[int, float]], cal: Calibration,
+def transitions(clip_lists, labels: Labels, held_out: list[dict[int, float]], cal: Calibration,
                 prior: float) -> sequence.Transitions:
     runs = []
-    for i, d in enumerate(dumps):
-        for clip in sequence.clips(d):
+    for i, clip_list in enumerate(clip_lists):
+        for clip in clip_list:
             ks = [k for k in clip if k in labels.log_odds[i]]
             run = []
             for k in ks:
@@ -238,9 +238,10 @@ def transitions(dumps: Sequence[Dump], labels: Labels, held_out: list[dict[int, 
     return sequence.fit(runs)
 
 
-def fit_judge(dumps, tokens, rows, params, fit_commentary, notes: list[str]):
+def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: list[str]):
     """The commentary model and the judge that weighs it against the rules, from the archive (``rows``: the
-    rules' votes on each dump, from ``vote_rows``)."""
+    rules' votes on each dump, from ``vote_rows``; ``clip_lists``: each dump's clips, from sequence.clips, taken
+    while its text was there)."""
     model0, labels0 = fit_label_model(rows)
     held_out = cross_fit(dumps, tokens, labels0, params, fit_commentary)
     rep = reputations(dumps, rows, held_out, model0)
@@ -249,15 +250,15 @@ def fit_judge(dumps, tokens, rows, params, fit_commentary, notes: list[str]):
     label_model = add_rules(model0, rows, REPUTATION_RULES)
     labels = labels_of(label_model, rows)
     cal = calibrate(held_out, labels, CALIBRATION_MARGIN)
-    trans = transitions(dumps, labels, held_out, cal, lm.logit(label_model.prior))
+    trans = transitions(clip_lists, labels, held_out, cal, lm.logit(label_model.prior))
     judge = Judge(label_model, cal, trans, rep)
     if cal.slope > 0:
         # Self-training: the rules and the held-out model together label the archive again; the model learns from
         # those labels (it then also learns from the unmarked opinion the rules missed), and is calibrated anew.
-        labels = combined_labels(dumps, rows, held_out, judge)
+        labels = combined_labels(dumps, tokens, rows, clip_lists, held_out, judge)
         held_out = cross_fit(dumps, tokens, labels, params, fit_commentary)
         judge.calibration = calibrate(held_out, labels_of(label_model, rows), CALIBRATION_MARGIN)
-        judge.transitions = transitions(dumps, labels_of(label_model, rows), held_out, judge.calibration,
+        judge.transitions = transitions(clip_lists, labels_of(label_model, rows), held_out, judge.calibration,
                                         lm.logit(label_model.prior))
     notes.append(judge.calibration.note)
     plan, y = training_plan(tokens, labels, range(len(dumps)), params.min_margin, params.marker_dropout)
@@ -269,12 +270,13 @@ def fit_judge(dumps, tokens, rows, params, fit_commentary, notes: list[str]):
     return comm, judge, y
 
 
-def combined_labels(dumps, rows, held_out: list[dict[int, float]], judge: Judge) -> Labels:
+def combined_labels(dumps, tokens, rows, clip_lists, held_out: list[dict[int, float]], judge: Judge) -> Labels:
     """Every text block's log-odds of commentary by the judge: rules, held-out model and the clips' runs."""
     labels = Labels()
     for i, d in enumerate(dumps):
         verdicts = [verdict(rows[i][k], judge.label_model) if k in rows[i] else None for k in range(len(d.blocks))]
-        found = judge.posteriors(d, verdicts, held_out[i])
+        wordless = {k for k, t in enumerate(tokens[i]) if t is not None and not t.words}
+        found = judge.posteriors(d, verdicts, held_out[i], wordless, clip_lists[i])
         labels.log_odds.append({k: lm.logit(min(max(post, 1e-9), 1 - 1e-9)) for k, (_, _, post) in found.items()})
     return labels
 

@@ -205,7 +205,7 @@ def evaluate(
 ) -> EvalReport:
     params = params or TrainParams()
     outlets = outlets or default_outlets()
-    tok = Tokenizer(params.split_mode)
+    tok = Tokenizer(params.split_mode, intern=True)
     t0 = time.perf_counter()
     train_corpus = load_corpus(list(corpus_paths), outlets, tok, progress, read=read)
     if not train_corpus.dumps:

@@ -34,6 +34,7 @@ from classifier.segment import segment
 from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
 from training.metrics import PRF, binary_prf, topk_micro
 from classifier.commentary import Judge
+from classifier.sequence import clips
 from classifier.rules import label_dump
 from training.commentary_fit import fit_judge, vote_rows
 from training.suggest_fit import LevelData, fit_suggester
@@ -88,6 +89,7 @@ class Corpus:
     tokenizer: Tokenizer | None = None
     outlets: Outlets | None = None
     votes: list[dict[int, dict[str, str]]] = field(default_factory=list)  # the rules' votes on each text block
+    clips: list[list[list[int]]] = field(default_factory=list)  # each dump's clips (classifier/sequence.py)
 
 
 @dataclass
@@ -145,6 +147,7 @@ def load_corpus(
         dump = segment(item.text, item.path)
         label_dump(dump, outlets)  # the rules' labels with their prior weights: what `parse` says
         corpus.votes.append(vote_rows(dump, outlets))
+        corpus.clips.append(clips(dump))  # while the text is there: clips end at text-borne marks
         corpus.dumps.append(dump)
         corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
         digest.update(hashlib.sha256(item.text.encode("utf-8")).digest())
@@ -275,7 +278,8 @@ def fit_all(ex: Examples, params: TrainParams) -> tuple[Model, dict[str, dict[st
     dumps = [ex.corpus.dumps[i] for i in ex.indices]
     tokens = [ex.corpus.tokens[i] for i in ex.indices]
     rows = [ex.corpus.votes[i] for i in ex.indices]
-    comm, judge, labels = fit_judge(dumps, tokens, rows, params, fit_commentary, notes)
+    clip_lists = [ex.corpus.clips[i] for i in ex.indices]
+    comm, judge, labels = fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes)
     if comm is None:
         if not labels:
             raise TrainingError("the corpus has no text blocks to learn from")
@@ -389,7 +393,8 @@ def train(
     check_model_target(model_dir)  # before minutes of work, not after
     started = time.perf_counter()
     sources = list(paths) if paths else [str(DEFAULT_CORPUS)]
-    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode), progress, keep_text=False, read=read)
+    corpus = load_corpus(sources, outlets, Tokenizer(params.split_mode, intern=True), progress, keep_text=False,
+                         read=read)
     if not corpus.dumps:
         raise TrainingError("no readable dump in " + ", ".join(sources) + _errors_suffix(corpus.errors))
     status("held-out scores")
