@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,7 @@ def test_report_in_chromium(browser, trained_model, tmp_path):
     commentary = browser.find_elements(By.CSS_SELECTOR, ".line.commentary")
     assert len(commentary) >= n_comm > 0
     score = commentary[0].get_attribute("title")
-    assert score.startswith("commentary score 0.")
+    assert re.fullmatch(r"commentary score [01]\.\d{3}", score) and float(score.split()[-1]) > 0.5
     rows = browser.find_elements(By.CSS_SELECTOR, "#summary tbody tr")
     assert len(rows) == len(dumps)
     assert len(browser.find_elements(By.CSS_SELECTOR, ".post")) == len(dumps)
