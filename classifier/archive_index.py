@@ -4,7 +4,7 @@ The parent process decides what to tag before anything is tagged: each file is r
 bytes), and a dump whose hash, model fingerprint, settings and generation match its row is skipped, so a re-run
 costs a read and a hash a dump. The rest goes through the ordinary batch path (this process, ``--jobs`` worker
 processes or a Dask cluster), rendered in the internal ``archive`` format (archive_record.py), and the parent
-writes each dump in one transaction as its result arrives, in input order.
+writes each dump as its result arrives, in input order, whole in one transaction (archive_db.DumpWriter).
 
 A file that changes between its hash and its tagging is stored with the old hash: the next run sees a hash that
 differs and tags it again, so such a race costs a re-tag, never a stale row.
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive_db import (ArchiveError, DumpFile, SourceFacts, Stamp, connect, describe, get_meta, next_generation,
-                         run_lock, stamps, write_dump)
+from .archive_db import (ArchiveError, DumpFile, DumpWriter, SourceFacts, Stamp, connect, describe, get_meta,
+                         next_generation, run_lock, stamps)
 from .batch import TagJob
 from .model_fingerprint import model_fingerprint
 from .outlets import Outlets
@@ -134,16 +134,17 @@ def _index(conn: sqlite3.Connection, req: IndexRequest, predictor, outlets: Outl
     results = run_dask(req.job, items, req.dask, timeout=req.dask_timeout) if req.dask and items else \
         run(req.job, items, jobs)
     facts = source_facts(outlets, getattr(getattr(predictor, "model", None), "meta", None))
-    for (f, stamp), result in zip(todo, progress(results, "indexing", len(items))):
-        if result.error is not None:
-            report.failures.append(result.error)
-            continue
-        try:
-            write_dump(conn, f, stamp, (json.loads(out) for out in result.outputs), facts)
-            report.tagged += 1
-        except InputError as e:  # found in the middle of a long file: the dump's transaction was rolled back
-            report.failures.append(str(e))
-        report.warnings.extend(result.warnings)
+    with DumpWriter(conn) as writer:
+        for (f, stamp), result in zip(todo, progress(results, "indexing", len(items))):
+            if result.error is not None:
+                report.failures.append(result.error)
+                continue
+            try:  # the outputs are the records of the archive format (dicts), one a part
+                writer.write(f, stamp, result.outputs, facts, replace=f.path in known)
+                report.tagged += 1
+            except InputError as e:  # found in the middle of a long file: the dump was rolled back
+                report.failures.append(str(e))
+            report.warnings.extend(result.warnings)
     report.in_database = conn.execute("SELECT count(*) FROM dumps").fetchone()[0]
 
 
