@@ -134,10 +134,8 @@ def stored_dump(conn: sqlite3.Connection, dump_id: int) -> Dump:
             "SELECT kind, start_line, end_line, start_char, end_char, label, commentary_score, source, rules, text "
             "FROM blocks WHERE dump_id = ? ORDER BY seq", (dump_id,)):
         blocks.append(Block(kind, sl, el, start, end, source, label, json.loads(rules), score, text))
-        offset = start
-        for k, piece in enumerate(_split(text)):
-            texts[sl + k] = (offset, piece)
-            offset += len(piece) + 1
+        for k, (offset, piece) in enumerate(_split(text)):
+            texts[sl + k] = (start + offset, piece)
     count = max((b.end_line for b in blocks), default=0)
     lines = [Line(n, *_span(texts.get(n)), texts.get(n, (0, ""))[1]) for n in range(1, count + 1)]
     sections = []
@@ -149,8 +147,14 @@ def stored_dump(conn: sqlite3.Connection, dump_id: int) -> Dump:
     return Dump("", lines, blocks, sections, post, path=name, scored=True)
 
 
-def _split(text: str) -> list[str]:
-    return LINE_BREAK_RE.split(text)
+def _split(text: str) -> list[tuple[int, str]]:
+    """The lines of a block's text with their offsets in it (CRLF, CR and LF end a line, as in segment.py)."""
+    out, pos = [], 0
+    for m in LINE_BREAK_RE.finditer(text):
+        out.append((pos, text[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    return out
 
 
 def _span(found: tuple[int, str] | None) -> tuple[int, int]:

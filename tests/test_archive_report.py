@@ -115,3 +115,26 @@ def test_without_matplotlib_report_says_what_to_install(db, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2, out.stderr
     assert "pip install 'hashtag-classifier[report]'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_dump_page_is_rebuilt_from_the_rows_as_tagged(predictor, trained_model, tmp_path):
+    """The stored blocks give back every non-empty line with its offsets and label, CRLF and CR files too."""
+    from classifier.archive_report import stored_dump
+
+    from .conftest import FIXTURES
+
+    sources = [FIXTURES / "page.txt", FIXTURES / "traps.txt"]
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes((FIXTURES / "traps.txt").read_bytes().replace(b"\n", b"\r\n"))
+    cr = tmp_path / "cr.txt"
+    cr.write_bytes((FIXTURES / "page.txt").read_bytes().replace(b"\n", b"\r"))
+    db = tmp_path / "a.sqlite"
+    out = run("index", *sources, crlf, cr, "--db", db, "--model", trained_model, "--quiet")
+    assert out.returncode == 0, out.stderr
+    conn = sqlite3.connect(db)
+    for dump_id, path in conn.execute("SELECT id, path FROM dumps").fetchall():
+        stored = stored_dump(conn, dump_id)
+        tagged = predictor.tag(open(path, encoding="utf-8", newline="").read(), path)
+        assert stored.line_labels() == tagged.line_labels()
+        filled = [(ln.number, ln.start, ln.end, ln.text) for ln in tagged.lines if not ln.blank]
+        assert [(ln.number, ln.start, ln.end, ln.text) for ln in stored.lines if not ln.blank] == filled
