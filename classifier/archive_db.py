@@ -15,6 +15,7 @@ a run holds an exclusive lock on the file, so a second run stops at once with a 
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -333,26 +334,29 @@ class DumpWriter:
     which the next run tags again. One commit a dump would cost a tenth of the tagging time on this machine (a
     commit writes every page it touched, and WAL checkpoints sync the file), a commit a second almost nothing."""
 
-    def __init__(self, conn: sqlite3.Connection, commit_seconds: float = COMMIT_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, conn: sqlite3.Connection, facts: Callable[[str, list[str]], SourceFacts],
+                 commit_seconds: float = COMMIT_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        """``facts(handle, names)`` describes each source for the sources table."""
         self.conn, self.commit_seconds, self.clock = conn, commit_seconds, clock
+        self.sources = _Sources(facts)
         self.began: float | None = None  # when the open transaction began
 
-    def write(self, f: DumpFile, stamp: Stamp, records: Iterable[dict[str, Any]],
-              facts: Callable[[str, list[str]], SourceFacts], replace: bool = True) -> int:
+    def write(self, f: DumpFile, stamp: Stamp, records: Iterable[dict[str, Any]], replace: bool = True) -> int:
         """Replace the dump's rows with the records of its parts (one for a file that was not streamed).
-        ``facts(handle, names)`` describes each source. Returns the dump's id."""
+        Returns the dump's id."""
         if self.began is None:
             self.conn.execute("BEGIN IMMEDIATE")
             self.began = self.clock()
         self.conn.execute("SAVEPOINT dump")
         try:
-            dump_id = _write_dump(self.conn, f, stamp, records, facts, replace)
+            dump_id = _write_dump(self.conn, f, stamp, records, self.sources, replace)
         except BaseException:
+            self.sources.drop()
             self.conn.execute("ROLLBACK TO dump")
             self.conn.execute("RELEASE dump")
             raise
         self.conn.execute("RELEASE dump")
+        self.sources.keep()
         if self.clock() - self.began >= self.commit_seconds:
             self.commit()
         return dump_id
@@ -372,6 +376,7 @@ class DumpWriter:
             return
         if isinstance(error, sqlite3.Error):
             self.began = None
+            self.sources = _Sources(self.sources.facts)  # what it remembers may be rolled back
             try:
                 self.conn.execute("ROLLBACK")
             except sqlite3.Error:
@@ -381,7 +386,7 @@ class DumpWriter:
 
 
 def _write_dump(conn: sqlite3.Connection, f: DumpFile, stamp: Stamp, records: Iterable[dict[str, Any]],
-                facts: Callable[[str, list[str]], SourceFacts], replace: bool) -> int:
+                sources: "_Sources", replace: bool) -> int:
     if replace:
         conn.execute("DELETE FROM dumps WHERE path = ?", (f.path,))
     dump_id = conn.execute(
@@ -392,7 +397,7 @@ def _write_dump(conn: sqlite3.Connection, f: DumpFile, stamp: Stamp, records: It
     ).lastrowid
     counts = _Counts()
     for record in records:
-        _write_part(conn, dump_id, record, counts, facts)
+        _write_part(conn, dump_id, record, counts, sources)
     conn.execute(
         "UPDATE dumps SET post_date = ?, parts = ?, lines = ?, wire_lines = ?, commentary_lines = ?, "
         "tag_lines = ?, meta_lines = ?, blocks = ?, sections = ? WHERE id = ?",
@@ -403,13 +408,13 @@ def _write_dump(conn: sqlite3.Connection, f: DumpFile, stamp: Stamp, records: It
 
 
 def _write_part(conn: sqlite3.Connection, dump_id: int, record: dict[str, Any], counts: _Counts,
-                facts: Callable[[str, list[str]], SourceFacts]) -> None:
+                sources: "_Sources") -> None:
     """One part's rows, a few statements a table: this runs once a dump, in the parent, on the clock of index."""
     d = record["dump"]
     counts.parts += 1
     if record.get("date") and (counts.date is None or record["date"] > counts.date):
         counts.date = record["date"]
-    _write_sources(conn, d["blocks"], record["names"], facts)
+    sources.write(conn, d["blocks"], record["names"])
     # Section ids are given here, not by SQLite one insert at a time: the transaction is the only writer.
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sections").fetchone()[0]
     sections = [(first + k, dump_id, counts.sections + k + 1, s["start_line"], s["end_line"], s["tag_line"])
@@ -429,7 +434,7 @@ def _write_part(conn: sqlite3.Connection, dump_id: int, record: dict[str, Any], 
         section = next((sid for start, end, sid in spans if start <= b["start_line"] <= end), None)
         rows.append((dump_id, counts.blocks, section, b["start_line"], b["end_line"], b["start"], b["end"], lines,
                      b["kind"], b["label"], b.get("commentary_score"), b["source"],
-                     json.dumps(b["rules"], ensure_ascii=False), _json_or_null(b.get("evidence")), text))
+                     _rules_json(tuple(b["rules"])), _json_or_null(b.get("evidence")), text))
     conn.executemany(
         "INSERT INTO blocks (dump_id, seq, section_id, start_line, end_line, start_char, end_char, lines, kind, label, "
         "commentary_score, source, rules, evidence, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -443,29 +448,52 @@ def _tag_rows(dump_id: int, section_id: int | None, level: str, d: dict[str, Any
     return rows
 
 
-def _write_sources(conn: sqlite3.Connection, blocks: list[dict[str, Any]], names: list[str | None],
-                   facts: Callable[[str, list[str]], SourceFacts]) -> None:
-    """Every handle of the part, with the display names seen for it so far (this part's added)."""
-    seen: dict[str, set[str]] = {}
-    for b, name in zip(blocks, names):
-        if b["source"]:
-            seen.setdefault(b["source"], set()).update([name] if name else [])
-    if not seen:
-        return
-    handles = sorted(seen)
-    known = dict(conn.execute(f"SELECT handle, names FROM sources WHERE handle IN ({','.join('?' * len(handles))})",
-                              handles).fetchall())
-    rows = []
-    for handle in handles:
-        all_names = sorted(seen[handle] | set(json.loads(known[handle]) if handle in known else []))
-        fact = facts(handle, all_names)
-        rows.append((handle, json.dumps(all_names, ensure_ascii=False), int(fact.is_outlet), fact.reputation,
-                     fact.blocks, fact.posts))
-    conn.executemany(
-        "INSERT INTO sources (handle, names, is_outlet, reputation, reputation_blocks, reputation_posts) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (handle) DO UPDATE SET names = excluded.names, "
-        "is_outlet = excluded.is_outlet, reputation = excluded.reputation, "
-        "reputation_blocks = excluded.reputation_blocks, reputation_posts = excluded.reputation_posts", rows)
+class _Sources:
+    """Writes the sources rows of each part: a handle with its display names seen so far (this part's added), its
+    outlet verdict and reputation. Remembers what this run has written, so a handle seen again with no new name
+    costs neither a query nor a write; what a rolled-back dump wrote is forgotten with it (``drop``)."""
+
+    def __init__(self, facts: Callable[[str, list[str]], SourceFacts]) -> None:
+        self.facts = facts
+        self.done: dict[str, frozenset[str]] = {}  # handle -> names, as written in this run and committed or kept
+        self.pending: dict[str, frozenset[str]] = {}  # written by the dump being written
+
+    def write(self, conn: sqlite3.Connection, blocks: list[dict[str, Any]], names: list[str | None]) -> None:
+        seen: dict[str, set[str]] = {}
+        for b, name in zip(blocks, names):
+            if b["source"]:
+                seen.setdefault(b["source"], set()).update([name] if name else [])
+        current = {**self.done, **self.pending}
+        handles = [h for h in sorted(seen) if h not in current or not seen[h] <= current[h]]
+        if not handles:
+            return
+        known = dict(conn.execute(f"SELECT handle, names FROM sources WHERE handle IN ({','.join('?' * len(handles))})",
+                                  handles).fetchall())
+        rows = []
+        for handle in handles:
+            all_names = sorted(seen[handle] | set(json.loads(known[handle]) if handle in known else []))
+            fact = self.facts(handle, all_names)
+            rows.append((handle, json.dumps(all_names, ensure_ascii=False), int(fact.is_outlet), fact.reputation,
+                         fact.blocks, fact.posts))
+            self.pending[handle] = frozenset(all_names)
+        conn.executemany(
+            "INSERT INTO sources (handle, names, is_outlet, reputation, reputation_blocks, reputation_posts) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (handle) DO UPDATE SET names = excluded.names, "
+            "is_outlet = excluded.is_outlet, reputation = excluded.reputation, "
+            "reputation_blocks = excluded.reputation_blocks, reputation_posts = excluded.reputation_posts", rows)
+
+    def keep(self) -> None:
+        self.done.update(self.pending)
+        self.pending.clear()
+
+    def drop(self) -> None:
+        self.pending.clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def _rules_json(rules: tuple[str, ...]) -> str:
+    """The JSON of a block's rule names (a few hundred combinations in an archive: made once each)."""
+    return json.dumps(list(rules), ensure_ascii=False)
 
 
 def _json_or_null(value: Any) -> str | None:

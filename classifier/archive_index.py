@@ -134,13 +134,13 @@ def _index(conn: sqlite3.Connection, req: IndexRequest, predictor, outlets: Outl
     results = run_dask(req.job, items, req.dask, timeout=req.dask_timeout) if req.dask and items else \
         run(req.job, items, jobs)
     facts = source_facts(outlets, getattr(getattr(predictor, "model", None), "meta", None))
-    with DumpWriter(conn) as writer:
+    with DumpWriter(conn, facts) as writer:
         for (f, stamp), result in zip(todo, progress(results, "indexing", len(items))):
             if result.error is not None:
                 report.failures.append(result.error)
                 continue
             try:  # the outputs are the records of the archive format (dicts), one a part
-                writer.write(f, stamp, result.outputs, facts, replace=f.path in known)
+                writer.write(f, stamp, result.outputs, replace=f.path in known)
                 report.tagged += 1
             except InputError as e:  # found in the middle of a long file: the dump was rolled back
                 report.failures.append(str(e))

@@ -327,3 +327,31 @@ def test_dask_gives_the_same_database(trained_model, tmp_path, archive):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         index(db, CORPUS, CORPUS2, model=trained_model, extra=["--dask", cluster.scheduler_address])
     assert contents(db) == contents(archive[0])
+
+
+def test_a_dump_that_fails_midway_is_rolled_back_alone(predictor, tmp_path):
+    """A long file whose later part cannot be read: its first part's rows go, the dumps around it stay, and a
+    source it brought is written again by the next dump that has it (the foreign keys hold)."""
+    from classifier.archive_db import DumpFile, DumpWriter, SourceFacts, Stamp, connect
+    from classifier.archive_record import archive_record
+    from classifier.reading import InputError
+
+    text = (FIXTURES / "traps.txt").read_text(encoding="utf-8")
+    record = archive_record(predictor.tag(text, "traps.txt"))
+    assert any(b["source"] for b in record["dump"]["blocks"])
+
+    def failing():
+        yield record
+        raise InputError("big.txt: not valid UTF-8 at byte offset 99999999")
+
+    conn = connect(tmp_path / "a.sqlite", create=True)
+    stamp = Stamp("h", "m", "s", 0)
+    with DumpWriter(conn, lambda handle, names: SourceFacts(False)) as writer:
+        with pytest.raises(InputError):
+            writer.write(DumpFile("/a/big.txt", "big.txt", "h", 1), stamp, failing())
+        writer.write(DumpFile("/a/ok.txt", "ok.txt", "h", 1), stamp, [record])
+    assert [r[0] for r in conn.execute("SELECT name FROM dumps")] == ["ok.txt"]
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    handles = {b["source"] for b in record["dump"]["blocks"] if b["source"]}
+    assert {h for (h,) in conn.execute("SELECT handle FROM sources")} == handles
+    conn.close()
