@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Iterable
 from typing import Any
@@ -140,11 +141,12 @@ def _add_archive_verbs(sub, common: argparse.ArgumentParser) -> None:
     ix = sub.add_parser(
         "index", parents=[common], help="tag an archive into an SQLite database, incrementally",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Tag dumps into an SQLite database (tables dumps, blocks, sources, sections, tags; see the "
-                    "README for the columns and example SQL). A dump whose content and model fingerprint are "
-                    "already in the database is skipped, so re-running on a grown archive tags only the new "
-                    "dumps. Each dump is written in one transaction: a run that is interrupted leaves the "
-                    "database consistent, and the next run goes on where it stopped.",
+        description=textwrap.fill(
+            "Tag dumps into an SQLite database (tables dumps, blocks, sources, sections, tags; see the README for "
+            "the columns and example SQL). A dump whose content and model fingerprint are already in the database "
+            "is skipped, so re-running on a grown archive tags only the new dumps. Each dump is written whole in a "
+            "transaction: a run that is interrupted leaves the database consistent, and the next run goes on where "
+            "it stopped.", 96),
         epilog="examples:\n"
                "  classifier index archive/ --db archive.sqlite            # first run: tags every dump\n"
                "  classifier index archive/ --db archive.sqlite            # later: only new or changed dumps\n"
@@ -174,11 +176,16 @@ def _add_archive_verbs(sub, common: argparse.ArgumentParser) -> None:
 
     rp = sub.add_parser(
         "report", help="charts of an indexed archive in one self-contained HTML page",
-        description="Read a database made by `classifier index` and write one self-contained page (no network): "
-                    "commentary share per post over time, the accounts and outlets most clipped, section and post "
-                    "tags over time, which tags occur together, and the posts with the most commentary, each "
-                    "linked to its dump's page (lines coloured by label), which the report carries inside. Needs "
-                    "matplotlib: pip install 'hashtag-classifier[report]'.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  classifier index archive/ --db archive.sqlite && classifier report --db archive.sqlite -o archive.html\n"
+               "  classifier report --db archive.sqlite --top 50 -o archive.html   # longer lists and charts",
+        description=textwrap.fill(
+            "Read a database made by `classifier index` and write one self-contained page (no network): commentary "
+            "share per post over time, the accounts and outlets most clipped, section and post tags over time, "
+            "which tags occur together, and the posts with the most commentary, each linked to its dump's page "
+            "(lines coloured by label), which the report carries inside. Needs matplotlib: pip install "
+            "'hashtag-classifier[report]'.", 96))
     rp.add_argument("--db", required=True, metavar="FILE", help="the database made by `classifier index`")
     rp.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE instead of standard output")
     rp.add_argument("--top", type=int, default=20, metavar="N",
