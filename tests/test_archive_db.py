@@ -355,3 +355,19 @@ def test_a_dump_that_fails_midway_is_rolled_back_alone(predictor, tmp_path):
     handles = {b["source"] for b in record["dump"]["blocks"] if b["source"]}
     assert {h for (h,) in conn.execute("SELECT handle FROM sources")} == handles
     conn.close()
+
+
+def test_sources_carry_the_models_reputation_where_it_has_one(trained_model, tmp_path):
+    """A model with meta["reputation"] (handle -> score, blocks, posts) fills those columns; others stay NULL."""
+    model = tmp_path / "model"
+    shutil.copytree(trained_model, model)
+    meta = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    meta["reputation"] = {"tamoku_note": {"score": 0.91, "blocks": 12, "posts": 3}, "nhk_news": {"score": 0.04}}
+    (model / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "a.sqlite"
+    index(db, FIXTURES / "traps.txt", model=model)
+    conn = sqlite3.connect(db)
+    rows = {h: rest for h, *rest in conn.execute("SELECT handle, is_outlet, reputation, reputation_blocks, "
+                                                 "reputation_posts FROM sources")}
+    assert rows == {"tamoku_note": [0, 0.91, 12, 3], "nhk_news": [1, 0.04, None, None],
+                    "ReutersJapan": [1, None, None, None]}
