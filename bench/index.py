@@ -5,7 +5,9 @@
 
 Both commands run as the user runs them (a fresh process each, model loaded from models/default or --model),
 alternately, on the same archive; each figure is the best of the rounds (the least disturbed by the machine),
-in wall time and in CPU time (user + system of the command and its workers: steadier on a shared machine).
+in wall time and in CPU time (user + system of the command and its workers: steadier on a shared machine),
+and the median of the rounds' own ratios (each index run against the tag run just before it, so that a load
+that comes and goes on the machine weighs on both sides of each ratio alike).
 Printed, in one markdown table: `tag --format jsonl -o FILE`, `index` into a new database, their ratios (the
 target is at most 1.10), and `index` again on the unchanged archive (every dump skipped: a read and a hash each).
 """
@@ -15,6 +17,7 @@ import argparse
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,6 +83,9 @@ def main() -> None:
         print(f"| `tag --format jsonl -o FILE` | {tag:.2f} | {tag_cpu:.2f} | {size / 1e6 / tag:.2f} |")
         print(f"| `index --db NEW` | {index:.2f} | {index_cpu:.2f} | {size / 1e6 / index:.2f} |")
         print(f"| **ratio index / tag** (target <= 1.10) | **{index / tag:.3f}** | **{index_cpu / tag_cpu:.3f}** | |")
+        paired = [(iw / tw, ic / tc) for (tw, tc), (iw, ic) in zip(tag_times, index_times)]
+        print(f"| ratio, median of the rounds (each index run against the tag run just before it) | "
+              f"{statistics.median(w for w, _ in paired):.3f} | {statistics.median(c for _, c in paired):.3f} | |")
         print(f"| `index` again, all {files} dumps unchanged (skipped) | {rerun:.2f} | {rerun_cpu:.2f} | "
               f"{size / 1e6 / rerun:.1f} |")
         print()
