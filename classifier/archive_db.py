@@ -55,7 +55,6 @@ CREATE TABLE dumps (
     blocks INTEGER NOT NULL,
     sections INTEGER NOT NULL
 );
-CREATE INDEX dumps_post_date ON dumps(post_date);
 CREATE TABLE sources (
     handle TEXT PRIMARY KEY,
     names TEXT NOT NULL,
@@ -92,8 +91,6 @@ CREATE TABLE blocks (
     text TEXT NOT NULL,
     UNIQUE (dump_id, seq)
 );
-CREATE INDEX blocks_source ON blocks(source);
-CREATE INDEX blocks_section ON blocks(section_id);
 CREATE TABLE tags (
     id INTEGER PRIMARY KEY,
     dump_id INTEGER NOT NULL REFERENCES dumps(id) ON DELETE CASCADE,
@@ -106,10 +103,17 @@ CREATE TABLE tags (
     score REAL,
     evidence TEXT
 );
-CREATE INDEX tags_tag ON tags(tag, level, origin);
-CREATE INDEX tags_dump ON tags(dump_id, level, origin);
-CREATE INDEX tags_section ON tags(section_id);
 """
+# Secondary indexes, for the usual joins and the foreign keys' cascades. A first run into an empty database
+# drops them, loads, and builds them at the end (a third less time than keeping them up row by row).
+INDEXES = (
+    ("dumps_post_date", "dumps(post_date)"),
+    ("blocks_source", "blocks(source)"),
+    ("blocks_section", "blocks(section_id)"),
+    ("tags_tag", "tags(tag, level, origin)"),
+    ("tags_dump", "tags(dump_id, level, origin)"),
+    ("tags_section", "tags(section_id)"),
+)
 TABLES = ("meta", "dumps", "sources", "sections", "blocks", "tags")
 LABEL_COLUMNS = {"wire": "wire_lines", "commentary": "commentary_lines", "tag": "tag_lines", "meta": "meta_lines"}
 
@@ -155,7 +159,7 @@ def _create(path: Path) -> None:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(f"BEGIN;{SCHEMA}INSERT INTO meta VALUES ('format', '{FORMAT_NAME}'), "
+            conn.executescript(f"BEGIN;{SCHEMA}{_index_sql()}INSERT INTO meta VALUES ('format', '{FORMAT_NAME}'), "
                                f"('schema_version', '{SCHEMA_VERSION}'), ('generation', '0');COMMIT;")
         finally:
             conn.close()
@@ -268,6 +272,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _index_sql() -> str:
+    return "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {on};\n" for name, on in INDEXES)
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    """Every secondary index, built where it is missing (after a bulk load, or one that was killed)."""
+    with transaction(conn):
+        for name, on in INDEXES:
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
+
+
+def drop_indexes(conn: sqlite3.Connection) -> None:
+    with transaction(conn):
+        for name, _ in INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

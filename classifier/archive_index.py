@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive_db import (ArchiveError, DumpFile, DumpWriter, SourceFacts, Stamp, connect, describe, get_meta,
-                         next_generation, run_lock, stamps)
+from .archive_db import (ArchiveError, DumpFile, DumpWriter, SourceFacts, Stamp, connect, create_indexes, describe,
+                         drop_indexes, get_meta, next_generation, run_lock, stamps)
 from .batch import TagJob
 from .model_fingerprint import model_fingerprint
 from .outlets import Outlets
@@ -134,6 +134,12 @@ def _index(conn: sqlite3.Connection, req: IndexRequest, predictor, outlets: Outl
     results = run_dask(req.job, items, req.dask, timeout=req.dask_timeout) if req.dask and items else \
         run(req.job, items, jobs)
     facts = source_facts(outlets, getattr(getattr(predictor, "model", None), "meta", None))
+    bulk = not known and bool(items)  # an empty database: load first, index after
+    if bulk:
+        drop_indexes(conn)
+        conn.execute("PRAGMA foreign_keys=OFF")  # nothing is deleted; the rows are made consistent by construction
+    else:
+        create_indexes(conn)  # a first run that was killed left them to this one
     with DumpWriter(conn, facts) as writer:
         for (f, stamp), result in zip(todo, progress(results, "indexing", len(items))):
             if result.error is not None:
@@ -145,6 +151,9 @@ def _index(conn: sqlite3.Connection, req: IndexRequest, predictor, outlets: Outl
             except InputError as e:  # found in the middle of a long file: the dump was rolled back
                 report.failures.append(str(e))
             report.warnings.extend(result.warnings)
+    if bulk:  # not after an interrupt: the next run builds them, before it changes anything
+        create_indexes(conn)
+        conn.execute("PRAGMA foreign_keys=ON")
     report.in_database = conn.execute("SELECT count(*) FROM dumps").fetchone()[0]
 
 

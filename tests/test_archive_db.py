@@ -208,10 +208,17 @@ def test_killed_at_random_moments_the_database_stays_whole_and_the_next_run_comp
            "--quiet"]
     seen = []
     for attempt in range(6):
-        # the first kills land in a growing database, the later ones in a --rebuild that replaces dumps
-        proc = subprocess.Popen(cmd + (["--rebuild"] if attempt >= 2 else []), cwd=ROOT, stdout=subprocess.DEVNULL,
+        # the first kills land in a growing database, the later ones in a --rebuild that replaces dumps; some at
+        # any moment from the start (the database being made, the model loading), the others once this run has
+        # committed dumps, at a random moment after (so that they land mid-run however fast the machine is)
+        rebuild = attempt >= 2
+        proc = subprocess.Popen(cmd + (["--rebuild"] if rebuild else []), cwd=ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 4.0))
+        if attempt in (0, 3):
+            time.sleep(rng.uniform(0.2, 1.5))
+        else:
+            _wait_for_progress(db, proc, rebuild, seen[-1][0] if seen else 0, _generation(db) + 1)
+            time.sleep(rng.uniform(0.0, 0.8))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if not db.exists():
@@ -236,6 +243,41 @@ def test_killed_at_random_moments_the_database_stays_whole_and_the_next_run_comp
     assert {name: sig == reference[Path(name).name] for name, sig in _by_file(db).items()} == \
         {str(p): True for p in arch.rglob("*.txt")}
     assert summary(index(db, arch, model=trained_model)) == (0, total)
+    from classifier.archive_db import INDEXES
+
+    conn = sqlite3.connect(db)  # a killed first run leaves the indexes out; the next run builds them
+    assert {name for name, _ in INDEXES} <= {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def _generation(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _wait_for_progress(db: Path, proc, rebuild: bool, before: int, generation: int, limit: float = 60.0) -> None:
+    """Until the running index has committed dumps of its own (or has ended): new dumps, or with --rebuild dumps
+    of the new generation."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1)
+            try:
+                if rebuild:
+                    done = conn.execute("SELECT COUNT(*) FROM dumps WHERE generation >= ?", (generation,)).fetchone()[0]
+                else:
+                    done = conn.execute("SELECT COUNT(*) FROM dumps").fetchone()[0] - before
+            finally:
+                conn.close()
+        except sqlite3.Error:  # not made yet
+            continue
+        if done > 0:
+            return
 
 
 def _by_file(db) -> dict[str, tuple]:
