@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/index.py                # both sample sets, copied 6 times (about 4 MB), 3 rounds
     .venv/bin/python bench/index.py --copies 2 --rounds 1 --jobs 2
+    .venv/bin/python bench/index.py --copies 5 --callgrind   # and instructions counted by valgrind (minutes)
 
 Both commands run as the user runs them (a fresh process each, model loaded from models/default or --model),
 alternately, on the same archive; each figure is the best of the rounds (the least disturbed by the machine),
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -54,12 +56,26 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(cmd: list[str], out: Path) -> int:
+    """Instructions the command executes, counted by valgrind's callgrind: the same count on a busy machine as on
+    an idle one (about 50 times slower than a plain run)."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd], capture_output=True,
+                       text=True, cwd=ROOT)
+    m = re.search(r"I\s+refs:\s+([\d,]+)", r.stderr)
+    if r.returncode != 0 or not m:
+        sys.exit(f"failed under valgrind: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    return int(m.group(1).replace(",", ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, default=6)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--model", default=None)
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count the instructions of one run of each under valgrind (minutes; a steady ratio on a "
+                         "shared machine)")
     args = ap.parse_args()
     base = [sys.executable, "-m", "classifier"]
     model = ["--model", args.model] if args.model else []
@@ -88,6 +104,12 @@ def main() -> None:
               f"{statistics.median(w for w, _ in paired):.3f} | {statistics.median(c for _, c in paired):.3f} | |")
         print(f"| `index` again, all {files} dumps unchanged (skipped) | {rerun:.2f} | {rerun_cpu:.2f} | "
               f"{size / 1e6 / rerun:.1f} |")
+        if args.callgrind:
+            tag_i = instructions([*base, "tag", *common, "--format", "jsonl", "-o", str(work / "cg.jsonl")],
+                                 work / "cg.tag")
+            index_i = instructions([*base, "index", *common, "--db", str(work / "cg.sqlite")], work / "cg.index")
+            print(f"| instructions (callgrind), tag / index | {tag_i / 1e9:.2f} G / {index_i / 1e9:.2f} G | "
+                  f"**ratio {index_i / tag_i:.3f}** | |")
         print()
         print("all rounds, wall/CPU s: " + "; ".join(
             f"{name} " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in times)
