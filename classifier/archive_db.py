@@ -436,20 +436,32 @@ def _write_part(conn: sqlite3.Connection, dump_id: int, record: dict[str, Any], 
     if record.get("date") and (counts.date is None or record["date"] > counts.date):
         counts.date = record["date"]
     sources.write(conn, d["blocks"], record["names"])
+    spans = _write_sections(conn, dump_id, d, counts)
+    _write_blocks(conn, dump_id, d["blocks"], record, spans, counts)
+
+
+def _write_sections(conn: sqlite3.Connection, dump_id: int, d: dict[str, Any], counts: _Counts
+                    ) -> list[tuple[int, int, int]]:
+    """The part's sections and all its tags; returns (start line, end line, id) of each section."""
     # Section ids are given here, not by SQLite one insert at a time: the transaction is the only writer.
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM sections").fetchone()[0]
-    sections = [(first + k, dump_id, counts.sections + k + 1, s["start_line"], s["end_line"], s["tag_line"])
-                for k, s in enumerate(d["sections"])]
-    counts.sections += len(sections)
-    conn.executemany("INSERT INTO sections (id, dump_id, seq, start_line, end_line, tag_line) VALUES (?, ?, ?, ?, ?, ?)",
-                     sections)
-    tags = [row for sid, s in zip((r[0] for r in sections), d["sections"]) for row in _tag_rows(dump_id, sid, "section", s)]
+    ids = range(first, first + len(d["sections"]))
+    conn.executemany(
+        "INSERT INTO sections (id, dump_id, seq, start_line, end_line, tag_line) VALUES (?, ?, ?, ?, ?, ?)",
+        [(sid, dump_id, counts.sections + k + 1, s["start_line"], s["end_line"], s["tag_line"])
+         for k, (sid, s) in enumerate(zip(ids, d["sections"]))])
+    counts.sections += len(ids)
+    tags = [row for sid, s in zip(ids, d["sections"]) for row in _tag_rows(dump_id, sid, "section", s)]
     tags += _tag_rows(dump_id, None, "post", d["post"])
     conn.executemany("INSERT INTO tags (dump_id, section_id, level, origin, rank, tag, note, score, evidence) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tags)
-    spans = [(r[3], r[4], r[0]) for r in sections]
+    return [(s["start_line"], s["end_line"], sid) for sid, s in zip(ids, d["sections"])]
+
+
+def _write_blocks(conn: sqlite3.Connection, dump_id: int, blocks: list[dict[str, Any]], record: dict[str, Any],
+                  spans: list[tuple[int, int, int]], counts: _Counts) -> None:
     rows = []
-    for b, text, lines in zip(d["blocks"], record["texts"], record["lines"]):
+    for b, text, lines in zip(blocks, record["texts"], record["lines"]):
         counts.blocks += 1
         counts.lines[b["label"]] = counts.lines.get(b["label"], 0) + lines
         section = next((sid for start, end, sid in spans if start <= b["start_line"] <= end), None)
@@ -464,8 +476,8 @@ def _write_part(conn: sqlite3.Connection, dump_id: int, record: dict[str, Any], 
 def _tag_rows(dump_id: int, section_id: int | None, level: str, d: dict[str, Any]) -> list[tuple]:
     rows = [(dump_id, section_id, level, "existing", rank, t["name"], t.get("note") or None, None, None)
             for rank, t in enumerate(d.get("existing", []), 1)]
-    rows += [(dump_id, section_id, level, "suggested", rank, s["tag"], None, s["score"], _json_or_null(s.get("evidence")))
-             for rank, s in enumerate(d.get("suggested", []), 1)]
+    rows += [(dump_id, section_id, level, "suggested", rank, s["tag"], None, s["score"],
+              _json_or_null(s.get("evidence"))) for rank, s in enumerate(d.get("suggested", []), 1)]
     return rows
 
 
@@ -488,8 +500,8 @@ class _Sources:
         handles = [h for h in sorted(seen) if h not in current or not seen[h] <= current[h]]
         if not handles:
             return
-        known = dict(conn.execute(f"SELECT handle, names FROM sources WHERE handle IN ({','.join('?' * len(handles))})",
-                                  handles).fetchall())
+        marks = ",".join("?" * len(handles))
+        known = dict(conn.execute(f"SELECT handle, names FROM sources WHERE handle IN ({marks})", handles).fetchall())
         rows = []
         for handle in handles:
             all_names = sorted(seen[handle] | set(json.loads(known[handle]) if handle in known else []))

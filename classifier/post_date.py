@@ -4,8 +4,9 @@ A blog dump rarely says when it was posted. What it does carry: the date of ever
 attribution line (``— NHKニュース (@nhk_news) November 3, 2024``, ``… 2025年3月1日``) and, on clipped news
 pages, date-stamp lines (``2024年11月12日 18:05``, ``2025.11.06 Thu posted at 18:30 JST``). A post is written
 on or after the latest item it clips, so the rule is: **the latest date found on attribution lines and on
-date-stamp lines** (a short line without 。 that opens with a date with its year, whatever its block kind). Dates inside sentences (``1998年6月以来``) and in links to other entries
-(``…/entry/2025/03/17/…``) are not read: they say when something else happened. None when nothing is found.
+date-stamp lines** (a short line without 。 that opens with a date with its year, whatever its block kind).
+Dates inside sentences (``1998年6月以来``) and in links to other entries (``…/entry/2025/03/17/…``) are not
+read: they say when something else happened. None when nothing is found.
 """
 from __future__ import annotations
 
