@@ -413,3 +413,24 @@ def test_sources_carry_the_models_reputation_where_it_has_one(trained_model, tmp
                                                  "reputation_posts FROM sources")}
     assert rows == {"tamoku_note": [0, 0.91, 12, 3], "nhk_news": [1, 0.04, None, None],
                     "ReutersJapan": [1, None, None, None]}
+
+
+def test_a_file_streamed_in_parts_is_one_dump(trained_model, tmp_path):
+    """A file of more lines than are read whole (classifier/stream.py) is tagged in parts, as `tag` does; the
+    database keeps it as one dump whose blocks and sections are those of all the parts, placed in the whole file."""
+    files = sorted(CORPUS.glob("*.txt"))[:3]
+    big = tmp_path / "long.txt"
+    big.write_text(("\n" * 40000).join(f.read_text(encoding="utf-8") for f in files), encoding="utf-8")
+    jl = run("tag", big, "--model", trained_model, "--format", "jsonl")
+    parts = [json.loads(x) for x in jl.stdout.splitlines()]
+    assert jl.returncode == 0 and len(parts) > 1
+    db = tmp_path / "a.sqlite"
+    index(db, big, model=trained_model)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT parts, blocks, sections FROM dumps").fetchone() == (
+        len(parts), sum(len(p["blocks"]) for p in parts), sum(len(p["sections"]) for p in parts))
+    stored = conn.execute("SELECT start_line, start_char, end_char, label, text FROM blocks ORDER BY seq").fetchall()
+    assert [s[:4] for s in stored] == [(b["start_line"], b["start"], b["end"], b["label"]) for p in parts
+                                       for b in p["blocks"]]
+    text = big.read_text(encoding="utf-8")
+    assert all(text[start:end] == t for _, start, end, _, t in stored)
