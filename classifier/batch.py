@@ -25,6 +25,7 @@ class TagJob:
     read: ReadOptions = ReadOptions()
     any_dictionary: bool = False
     parse_only: bool = False  # `classifier parse`: rules only, no model
+    explain: bool = False  # `classifier index --explain`: Predictor.tag(..., explain=True), evidence in the JSON
 
 
 @dataclass
@@ -65,6 +66,8 @@ def _process(job: TagJob, predictor=None):
     predictor = predictor or _predictor(job)
     if job.parse_only:
         return lambda t, p, final=True, tagged=False: predictor.parse(t, p, final, tagged)
+    if job.explain:
+        return lambda t, p, final=True, tagged=False: predictor.tag(t, p, job.top_k, final, tagged, explain=True)
     return lambda t, p, final=True, tagged=False: predictor.tag(t, p, job.top_k, final, tagged)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,8 @@ Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japane
   classifier parse dump.txt             structure and rule labels only, no model needed
   classifier eval archive/ --folds 5    how good a model is: split by post, train, score, baselines
   classifier labels archive/            how far to trust the weak labels: rules, tags, tag variants
+  classifier index archive/ --db archive.sqlite        tag an archive into an SQLite database, incrementally
+  classifier report --db archive.sqlite -o archive.html  charts of the archive in one page
 """
 
 
@@ -129,7 +132,66 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--dask-timeout", type=float, default=300.0, metavar="SECONDS",
                     help="with --dask: give up when the cluster returns no next result for this long (workers "
                          "gone, dead or stalled; default 300); the scheduler must answer within 10 s")
+    _add_archive_verbs(sub, common)
     return p
+
+
+def _add_archive_verbs(sub, common: argparse.ArgumentParser) -> None:
+    """``index`` and ``report``: the archive database (archive_db.py) and its page (archive_report.py)."""
+    ix = sub.add_parser(
+        "index", parents=[common], help="tag an archive into an SQLite database, incrementally",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Tag dumps into an SQLite database (tables dumps, blocks, sources, sections, tags; see the README for "
+            "the columns and example SQL). A dump whose content and model fingerprint are already in the database "
+            "is skipped, so re-running on a grown archive tags only the new dumps. Each dump is written whole in a "
+            "transaction: a run that is interrupted leaves the database consistent, and the next run goes on where "
+            "it stopped.", 96),
+        epilog="examples:\n"
+               "  classifier index archive/ --db archive.sqlite            # first run: tags every dump\n"
+               "  classifier index archive/ --db archive.sqlite            # later: only new or changed dumps\n"
+               "  classifier index archive/ --db archive.sqlite --jobs 2   # two worker processes\n"
+               "  classifier index archive/ --db archive.sqlite --rebuild  # tag everything again\n"
+               "  sqlite3 archive.sqlite 'SELECT post_date, commentary_lines, path FROM dumps'")
+    ix.add_argument("paths", nargs="+", metavar="ARCHIVE", help="dump files or directories (their *.txt files, "
+                                                                 "recursively)")
+    ix.add_argument("--db", required=True, metavar="FILE",
+                    help="the database: a new file name, or a database an earlier index run made (any other file "
+                         "is refused and left as it is)")
+    ix.add_argument("--model", metavar="DIR", default=None, help=f"model directory (default: {_dflt()})")
+    ix.add_argument("--top-k", type=int, default=5, metavar="N", help="suggestions per section and post (default 5)")
+    ix.add_argument("--any-dictionary", action="store_true",
+                    help="use a model trained with another sudachidict-core version (its tokens may differ)")
+    ix.add_argument("--jobs", type=int, default=1, metavar="N", help="tag in N worker processes (default 1); the "
+                                                                     "database comes out the same")
+    ix.add_argument("--dask", metavar="ADDRESS", help="tag on a Dask distributed cluster, as `tag --dask`")
+    ix.add_argument("--dask-timeout", type=float, default=300.0, metavar="SECONDS",
+                    help="with --dask: give up when the cluster returns no next result for this long (default 300)")
+    ix.add_argument("--rebuild", action="store_true",
+                    help="tag every dump again, even unchanged ones (an interrupted rebuild is finished by the next "
+                         "run, with or without --rebuild)")
+    ix.add_argument("--explain", action="store_true",
+                    help="keep the evidence behind each label and suggestion (blocks.evidence, tags.evidence) where "
+                         "the model gives it")
+
+    rp = sub.add_parser(
+        "report", help="charts of an indexed archive in one self-contained HTML page",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  classifier index archive/ --db archive.sqlite && classifier report --db archive.sqlite -o archive.html\n"
+               "  classifier report --db archive.sqlite --top 50 -o archive.html   # longer lists and charts",
+        description=textwrap.fill(
+            "Read a database made by `classifier index` and write one self-contained page (no network): commentary "
+            "share per post over time, the accounts and outlets most clipped, section and post tags over time, "
+            "which tags occur together, and the posts with the most commentary, each linked to its dump's page "
+            "(lines coloured by label), which the report carries inside. Needs matplotlib: pip install "
+            "'hashtag-classifier[report]'.", 96))
+    rp.add_argument("--db", required=True, metavar="FILE", help="the database made by `classifier index`")
+    rp.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE instead of standard output")
+    rp.add_argument("--top", type=int, default=20, metavar="N",
+                    help="accounts, tags and posts shown in each chart and list (default 20)")
+    rp.add_argument("--quiet", action="store_true", help="no progress messages")
+    rp.add_argument("--debug", action="store_true", help="show a traceback on errors")
 
 
 def _dflt() -> str:
@@ -147,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     from .output import OutputError
 
     try:
-        commands = {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval, "labels": cmd_labels}
+        commands = {"parse": cmd_parse, "train": cmd_train, "tag": cmd_tag, "eval": cmd_eval, "labels": cmd_labels,
+                    "index": cmd_index, "report": cmd_report}
         return commands[args.command](args)
     except (UsageError, ModelError, OutletFileError, OutputError, ClusterError) as e:
         _err(str(e))
@@ -455,3 +518,78 @@ def cmd_labels(args: argparse.Namespace) -> int:
     text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.format == "json" else None
     _print(text or format_report(report))
     return _finish(report.errors)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .archive_db import ArchiveError, check_path
+    from .archive_index import IndexRequest, index_archive
+    from .archive_record import FORMAT
+    from .batch import TagJob, preload
+    from .predictor import Predictor
+
+    if args.top_k < 0:
+        raise UsageError("--top-k must be 0 or more")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    if not (0 < args.dask_timeout < float("inf")):
+        raise UsageError("--dask-timeout must be a number of seconds above 0")
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
+        if args.jobs != 1:
+            raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
+    try:
+        check_path(args.db, create=True)  # before the model is loaded: a wrong --db is the quickest mistake
+        outlets = _outlets(args)
+        predictor = Predictor.load(args.model, outlets, args.any_dictionary)
+        job = TagJob(args.model, tuple(args.outlets), FORMAT, args.top_k, _read_options(args), args.any_dictionary,
+                     explain=args.explain and _explains(predictor))
+        if args.explain and not job.explain:
+            _err("warning: --explain: this version of the predictor gives no evidence yet; indexing without it")
+        preload(job, predictor)
+        request = IndexRequest(args.db, args.paths, job, args.jobs, args.dask, args.dask_timeout, args.rebuild)
+        report = index_archive(request, predictor, outlets, _progress(_shows_progress(args)), available_cpus())
+    except ArchiveError as e:
+        raise UsageError(str(e)) from None
+    for note in report.notes:
+        _err(note)
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    for failure in report.failures:
+        _err(failure)
+    _print(report.summary())
+    return _finish(report.failures)
+
+
+def _explains(predictor) -> bool:
+    """Whether Predictor.tag takes ``explain`` (evidence for each verdict); older predictors do not."""
+    import inspect
+
+    try:
+        return "explain" in inspect.signature(predictor.tag).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .archive_db import ArchiveError
+
+    if args.top < 1:
+        raise UsageError("--top must be 1 or more")
+    try:
+        from .archive_report import ReportError, write_report
+    except ImportError as e:  # matplotlib is an optional extra
+        if not (e.name or "").startswith("matplotlib"):
+            raise
+        raise UsageError(f"report needs matplotlib ({e.name} is not installed): "
+                         "pip install 'hashtag-classifier[report]' (in a checkout: .venv/bin/pip install -e "
+                         "'.[report]')") from None
+    try:
+        summary = write_report(args.db, args.output, args.top, _status(_shows_progress(args)))
+    except (ArchiveError, ReportError) as e:
+        raise UsageError(str(e)) from None
+    if args.output:
+        _err(summary, prefix="")
+    return EXIT_OK

@@ -73,6 +73,10 @@ class Writer:
 
 def render(dump: Dump, fmt: str) -> str:
     """One dump in a format, without the separators between dumps."""
+    if fmt == "archive":  # internal, for `classifier index`: the JSON plus what the database keeps
+        from .archive_record import archive_record
+
+        return archive_record(dump)
     if fmt == "html":
         from .html import dump_html
 
