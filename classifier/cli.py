@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--dask", metavar="ADDRESS",
                     help="tag on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786); "
                          "needs the optional extra: pip install 'hashtag-classifier[dask]'")
+    tg.add_argument("--explain", action="store_true",
+                    help="add the evidence of every verdict: each text block's rule votes with their learned weights, "
+                         "the words that pushed the model's score most (both ways) and the smoothing; each suggested "
+                         "tag's sources, strongest words and nearest tagged section of the training archive")
     tg.add_argument("--dask-timeout", type=float, default=300.0, metavar="SECONDS",
                     help="with --dask: give up when the cluster returns no next result for this long (workers "
                          "gone, dead or stalled; default 300); the scheduler must answer within 10 s")
@@ -335,7 +339,8 @@ def _job(args: argparse.Namespace, parse_only: bool):
     from .batch import TagJob
 
     return TagJob(getattr(args, "model", None), tuple(args.outlets), args.format, getattr(args, "top_k", 0),
-                  _read_options(args), getattr(args, "any_dictionary", False), parse_only)
+                  _read_options(args), getattr(args, "any_dictionary", False), parse_only,
+                  explain=getattr(args, "explain", False) and not parse_only)
 
 
 def _run_jobs(args: argparse.Namespace, job, jobs: int, dask: str | None = None) -> int:

@@ -62,10 +62,13 @@ class Judge:
         return label_dump(dump, outlets, self.label_model, self.reputation_scores())
 
     def decide(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float],
-               wordless: Collection[int] = ()) -> None:
-        """Final labels and scores of the text blocks from the rules' verdicts and the model's probabilities."""
-        for k, (ev, alone, post) in self.posteriors(dump, verdicts, probs, wordless).items():
+               wordless: Collection[int] = ()) -> dict[int, tuple[tuple[float, float], float, float]]:
+        """Final labels and scores of the text blocks from the rules' verdicts and the model's probabilities;
+        returns what ``posteriors`` found (for the evidence)."""
+        found = self.posteriors(dump, verdicts, probs, wordless)
+        for k, (ev, alone, post) in found.items():
             self._settle(dump, k, verdicts[k], ev, alone, post)
+        return found
 
     def posteriors(self, dump: Dump, verdicts: Sequence[Verdict | None], probs: Mapping[int, float],
                    wordless: Collection[int] = (), clip_list: list[list[int]] | None = None

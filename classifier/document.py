@@ -46,6 +46,8 @@ class Block:
     # Not part of the JSON: the block's text and the display name of its source account.
     text: str = field(default="", repr=False, compare=False)
     source_name: str | None = field(default=None, repr=False, compare=False)
+    # Why the block got its label (tag --explain): in the JSON only when asked for.
+    evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_text(self) -> bool:
@@ -64,6 +66,8 @@ class Block:
         }
         if scores:
             d["commentary_score"] = self.commentary_score
+        if self.evidence is not None:
+            d["evidence"] = self.evidence
         return d
 
 
@@ -80,9 +84,13 @@ class Tag:
 class Suggestion:
     tag: str
     score: float
+    evidence: dict[str, Any] | None = field(default=None, compare=False)  # tag --explain: why this tag
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tag": self.tag, "score": round(float(self.score), 6)}
+        d: dict[str, Any] = {"tag": self.tag, "score": round(float(self.score), 6)}
+        if self.evidence is not None:
+            d["evidence"] = self.evidence
+        return d
 
 
 @dataclass

@@ -17,6 +17,7 @@ from html import escape
 
 from .display import shown_path, split_hidden, visible
 from .document import Dump, Suggestion, Tag
+from .render import block_evidence_lines, suggestion_evidence_lines
 
 CSS = """
 body{font:14px/1.5 system-ui,-apple-system,"Hiragino Sans","Noto Sans CJK JP",sans-serif;margin:0;color:#222;background:#fafafa}
@@ -39,10 +40,17 @@ table.summary td:first-child,table.summary th:first-child{text-align:left}
 .tags .t{display:inline-block;margin:1px 4px;padding:0 6px;border-radius:10px;background:#e7f1e1}
 .tags .sug{background:#fff3bf}
 .error{color:#b00020;font-weight:600}
+.evidence{display:none;grid-column:1/-1;margin:2px 0 4px 12em;padding:4px 8px;background:#fff;border:1px solid #ccc;font:12px/1.4 ui-monospace,monospace;color:#333;white-space:pre-wrap;font-weight:400}
+.has-evidence{cursor:pointer}.has-evidence.open>.evidence{display:block}
+.t.has-evidence{position:relative}.t.has-evidence.open>.evidence{position:absolute;z-index:3;left:0;top:1.6em;width:48em;margin:0}
 body.only-commentary .line:not(.commentary),body.only-commentary .section{display:none}
 """
 
 SCRIPT = """
+// Evidence (tag --explain): a click on a line or a suggested tag shows why it got its label or was suggested.
+document.querySelectorAll('.has-evidence').forEach(function (el) {
+  el.addEventListener('click', function (e) { e.stopPropagation(); el.classList.toggle('open'); });
+});
 document.getElementById('only-commentary').addEventListener('change', function (e) {
   document.body.classList.toggle('only-commentary', e.target.checked);
 });
@@ -114,6 +122,7 @@ def dump_html(dump: Dump) -> str:
         f'<p class="dump-summary">{len(labels)} lines: {counts["wire"]} wire, {counts["commentary"]} commentary, '
         f'{counts["tag"]} tag, {counts["meta"]} meta; {len(dump.sections)} sections</p>'
     ]
+    evidence = {b.end_line: b.evidence for b in dump.blocks if b.evidence is not None}
     for ln in dump.lines:
         label = labels.get(ln.number)
         number = ln.number + dump.line_base
@@ -121,10 +130,14 @@ def dump_html(dump: Dump) -> str:
             score = scores.get(ln.number)
             shown = f"{score:.2f}" if score is not None else ""
             hover = f' title="commentary score {score:.3f}"' if score is not None else ""
+            why = ""
+            if ln.number in evidence:  # shown when the line is clicked
+                why = '<div class="evidence">' + "".join(
+                    f"<div>{_text(x.strip())}</div>" for x in block_evidence_lines(evidence[ln.number])) + "</div>"
             parts.append(
-                f'<div class="line {label}" data-line="{number}"{hover}><span class="n">{number}</span>'
-                f'<span class="l">{label}</span><span class="s">{shown}</span>'
-                f'<bdi class="x">{_text(ln.text)}</bdi></div>'
+                f'<div class="line {label}{" has-evidence" if why else ""}" data-line="{number}"{hover}>'
+                f'<span class="n">{number}</span><span class="l">{label}</span><span class="s">{shown}</span>'
+                f'<bdi class="x">{_text(ln.text)}</bdi>{why}</div>'
             )
         if ln.number in section_end:
             s = section_end[ln.number]
@@ -154,6 +167,14 @@ def _text(text: str) -> str:
                    for piece, hidden in split_hidden(text))
 
 
+def _suggestion(s: Suggestion) -> str:
+    if not s.evidence:
+        return f'<span class="t sug">#{_text(s.tag)} {s.score:.2f}</span>'
+    why = "".join(f"<div>{_text(x.strip())}</div>" for x in suggestion_evidence_lines([s], ""))
+    return (f'<span class="t sug has-evidence">#{_text(s.tag)} {s.score:.2f}'
+            f'<span class="evidence">{why}</span></span>')
+
+
 def _tags(existing: list[Tag], suggested: list[Suggestion], scored: bool) -> str:
     out = ' <span class="tags existing">existing: '
     out += "".join(f'<span class="t" title="{escape(visible(t.note))}">#{_text(t.name)}</span>'
@@ -161,6 +182,6 @@ def _tags(existing: list[Tag], suggested: list[Suggestion], scored: bool) -> str
     out += "</span>"
     if scored:
         out += ' <span class="tags suggested">suggested: '
-        out += "".join(f'<span class="t sug">#{_text(s.tag)} {s.score:.2f}</span>' for s in suggested) or "none"
+        out += "".join(_suggestion(s) for s in suggested) or "none"
         out += "</span>"
     return out

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from .commentary import Judge, judge_from_meta
+from .explain import block_evidence, contributions
+from .label_model import logit
 from .document import Dump, Suggestion
 from .features import commentary_docs, topic_doc, words_key
 from .linear import LinearTextModel
@@ -64,10 +66,11 @@ class Predictor:
         return dump
 
     def tag(self, text: str, path: str | None = None, top_k: int = DEFAULT_TOP_K, final: bool = True,
-            tagged: bool = False) -> Dump:
-        """Parse, then score: final labels, commentary scores, section and post suggestions."""
+            tagged: bool = False, explain: bool = False) -> Dump:
+        """Parse, then score: final labels, commentary scores, section and post suggestions. With ``explain``,
+        each text block and each suggestion also carries its evidence (see classifier/explain.py)."""
         dump = segment(text, path, final, tagged, self.vocabulary)
-        return self.score(dump, self.tokenize(dump), top_k)
+        return self.score(dump, self.tokenize(dump), top_k, explain)
 
     def tokenize(self, dump: Dump) -> list[Tokens | None]:
         """The tokens of every text block (None for the other blocks)."""
@@ -89,14 +92,34 @@ class Predictor:
             self._judge = judge_from_meta(self.model.meta)
         return self._judge
 
-    def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K) -> Dump:
+    def score(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int = DEFAULT_TOP_K,
+              explain: bool = False) -> Dump:
         """Label and suggest for a freshly segmented dump whose blocks were tokenized by ``tokenize``."""
         verdicts = self.judge.rules(dump, self._outlets())
         wordless = {k for k, t in enumerate(tokens) if t is not None and not t.words}
-        self.judge.decide(dump, verdicts, self.commentary_scores(dump, tokens), wordless)
-        self._suggest(dump, tokens, top_k)
+        probs = self.commentary_scores(dump, tokens)
+        found = self.judge.decide(dump, verdicts, probs, wordless)
+        if explain:
+            self._explain_blocks(dump, tokens, verdicts, probs, found, wordless)
+        self._suggest(dump, tokens, top_k, explain)
         dump.scored = True
         return dump
+
+    def _explain_blocks(self, dump: Dump, tokens, verdicts, probs, found, wordless) -> None:
+        judge = self.judge
+        weights = judge.label_model.weights
+        prior = logit(judge.label_model.prior)
+        texts = [k for k, t in enumerate(tokens) if t is not None]
+        docs = dict(zip(texts, commentary_docs(dump, tokens)))
+        for k, (ev, alone, post) in found.items():
+            model_part = None
+            if k in probs:
+                model_part = {"probability": round(float(probs[k]), 6),
+                              **contributions(self.model.commentary, docs[k]),
+                              "calibrated": round(ev[1], 4),
+                              "says_nothing": k in wordless}
+            dump.blocks[k].evidence = block_evidence(verdicts[k].votes, weights, prior, verdicts[k].log_odds,
+                                                     model_part, (alone, post))
 
     def commentary_scores(self, dump: Dump, tokens: Sequence[Tokens | None]) -> dict[int, float]:
         """The commentary model's probability for every text block, by block index.
@@ -116,18 +139,18 @@ class Predictor:
             self._suggesters[level] = suggester_of(self.model, level)
         return self._suggesters[level]
 
-    def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int) -> None:
+    def _suggest(self, dump: Dump, tokens: Sequence[Tokens | None], top_k: int, explain: bool = False) -> None:
         floor = float(self.model.thresholds["suggest_min"])
         section = self.suggester("section")
         if section is not None and dump.sections:
             docs = [topic_doc(tokens, s.block_indices) for s in dump.sections]
             keys = [words_key(tokens, s.block_indices) for s in dump.sections]
-            for s, found in zip(dump.sections, section.suggest_all(docs, keys, top_k, floor)):
-                s.suggested = [Suggestion(t, p) for t, p in found]
+            for s, found in zip(dump.sections, section.suggest_all(docs, keys, top_k, floor, explain)):
+                s.suggested = [Suggestion(*x) for x in found]
         post = self.suggester("post")
         if post is not None:
-            found = post.suggest(topic_doc(tokens), words_key(tokens), top_k, floor)
-            dump.post.suggested = [Suggestion(t, p) for t, p in found]
+            found = post.suggest_all([topic_doc(tokens)], [words_key(tokens)], top_k, floor, explain)[0]
+            dump.post.suggested = [Suggestion(*x) for x in found]
 
 
 def suggester_of(model: Model, level: str) -> Suggester | None:

@@ -102,6 +102,7 @@ def text_view(dump: Dump) -> Iterator[str]:
     where = f" (part from line {dump.line_base + 1})" if dump.line_base else ""
     yield f"== {shown_path(dump.path)}{where}: {len(labels)} lines, {n_comm} commentary, {len(dump.sections)} sections"
     section_end = {s.end_line: s for s in dump.sections}
+    evidence = {b.end_line: b.evidence for b in dump.blocks if b.evidence is not None}
     for ln in dump.lines:
         label = labels.get(ln.number)
         if label is not None:
@@ -109,11 +110,14 @@ def text_view(dump: Dump) -> Iterator[str]:
             mark = ">" if label == COMMENTARY else " "
             shown = f"{score:4.2f}" if score is not None else "    "
             yield f"{ln.number + dump.line_base:5d} {mark}{_SHORT[label]:<4} {shown}  {_clip(ln.text)}"
+            if ln.number in evidence:
+                yield from (visible(x) for x in block_evidence_lines(evidence[ln.number]))
         if ln.number in section_end:
             yield from _section_lines(section_end[ln.number], dump.scored, dump.line_base)
     yield visible("   post:" + _tags(dump.post.existing, "existing") + (
         _suggestions(dump.post.suggested) if dump.scored else ""
     ))
+    yield from (visible(x) for x in suggestion_evidence_lines(dump.post.suggested, "   "))
 
 
 def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
@@ -124,6 +128,41 @@ def _section_lines(s, scored: bool, base: int = 0) -> Iterable[str]:
     if scored:
         line += _suggestions(s.suggested)
     yield visible(line)
+    yield from (visible(x) for x in suggestion_evidence_lines(s.suggested, "         "))
+
+
+EVIDENCE_INDENT = " " * 18
+
+
+def block_evidence_lines(ev: dict) -> Iterator[str]:
+    """A block's evidence under its line: the rules' votes, the model's strongest terms, the smoothing."""
+    votes = ", ".join(f"{r['rule']} {r['weight']:+.2f}" for r in ev["rules"]) or "none"
+    yield f"{EVIDENCE_INDENT}why: rules {votes} (prior {ev['prior']:+.2f}, together {ev['rules_log_odds']:+.2f})"
+    m = ev.get("model")
+    if m:
+        terms = "  ".join(f"{t['term']} {t['contribution']:+.2f}" for t in m["terms"])
+        yield (f"{EVIDENCE_INDENT}     model p={m['probability']:.2f} logit {m['logit']:+.2f} = intercept "
+               f"{m['intercept']:+.2f} + {terms} + rest {m['rest']:+.2f}; adds {m['calibrated']:+.2f}")
+    sm = ev["smoothing"]
+    yield f"{EVIDENCE_INDENT}     clip: log-odds {sm['log_odds_before']:+.2f} -> p={sm['probability']:.2f}"
+
+
+def suggestion_evidence_lines(suggested: list[Suggestion], indent: str) -> Iterator[str]:
+    """Each suggested tag's evidence: its sources, its strongest words, the nearest tagged section."""
+    for sug in suggested:
+        ev = sug.evidence
+        if not ev:
+            continue
+        src = ev["sources"]
+        line = (f"{indent}why #{sug.tag}: linear {src['linear']:.2f}, neighbours {src['neighbours']:.2f}, "
+                f"name {src['name']:.2f}")
+        if ev.get("words"):
+            line += "; words " + " ".join(f"{t['term']} {t['contribution']:+.2f}" for t in ev["words"]["terms"])
+        near = ev.get("nearest_section")
+        if near:
+            line += (f"; nearest: {near.get('path')} lines {near.get('start_line')}-{near.get('end_line')} "
+                     f"({' '.join('#' + t for t in near['tags'])}, similarity {near['similarity']:.2f})")
+        yield line
 
 
 def _tags(tags: list[Tag], what: str) -> str:

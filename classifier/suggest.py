@@ -180,11 +180,12 @@ class Suggester:
 
     def suggest(self, doc: Sequence[str], text_key: str, k: int, floor: float) -> list[tuple[str, float]]:
         """The best k tags with their combined probability, best first (ties by name)."""
-        return self.suggest_all([doc], [text_key], k, floor)[0]
+        return [(t, p) for t, p, _ in self.suggest_all([doc], [text_key], k, floor)[0]]
 
-    def suggest_all(self, docs: Sequence[Sequence[str]], keys: Sequence[str], k: int, floor: float
-                    ) -> list[list[tuple[str, float]]]:
-        """``suggest`` for several documents; the linear model scores them all in one pass."""
+    def suggest_all(self, docs: Sequence[Sequence[str]], keys: Sequence[str], k: int, floor: float,
+                    explain: bool = False) -> list[list[tuple[str, float, dict | None]]]:
+        """``suggest`` for several documents; the linear model scores them all in one pass. Each suggestion is
+        (tag, probability, evidence), the evidence None unless ``explain``."""
         vectors = self.linear.vectorize(docs) if self.linear is not None and docs else None
         rows = self.linear.predict_proba(vectors=vectors) if vectors is not None else None
         sims = None
@@ -202,7 +203,29 @@ class Suggester:
                 continue
             probs = 1.0 / (1.0 + np.exp(-(np.array(list(feats.values())) @ w)))
             scored = sorted(zip(feats, probs.tolist()), key=lambda ts: (-ts[1], ts[0]))
-            out.append([(t, p) for t, p in scored[: max(k, 0)] if p >= floor])
+            chosen = [(t, p) for t, p in scored[: max(k, 0)] if p >= floor]
+            out.append([(t, p, self.evidence(t, doc, feats[t], None if sims is None else sims[i]) if explain
+                         else None) for t, p in chosen])
+        return out
+
+    def evidence(self, tag: str, doc: Sequence[str], features: list[float], sims: np.ndarray | None
+                 ) -> dict:
+        """Why a tag was suggested: what each source said (the features, and the weights that combine them),
+        the words that weigh most for it in the linear model, and the nearest tagged section that carries it."""
+        from .explain import contributions
+
+        out: dict = {"sources": {name: round(float(x), 6) for name, x in zip(FEATURES, features) if name != "bias"},
+                     "weights": {name: round(float(x), 4) for name, x in zip(FEATURES, self.weights)}}
+        column = self.linear.class_index.get(tag) if self.linear is not None else None
+        if column is not None:
+            out["words"] = contributions(self.linear, doc, column, both_ways=False)
+        if self.neighbours is not None:
+            near = self.neighbours.nearest(doc, NEIGHBOURS, sims)
+            for i, sim in near:
+                if tag in self.neighbours.doc_tags[i]:
+                    ref = self.neighbours.doc_refs[i] if i < len(self.neighbours.doc_refs) else {}
+                    out["nearest_section"] = {**ref, "tags": self.neighbours.doc_tags[i], "similarity": round(sim, 6)}
+                    break
         return out
 
     def _shared_vocabulary(self) -> bool:

@@ -197,11 +197,11 @@ def test_jobs_2_gives_the_same_database(trained_model, tmp_path, archive):
 
 def test_killed_at_random_moments_the_database_stays_whole_and_the_next_run_completes(trained_model, tmp_path,
                                                                                        archive):
-    arch = tmp_path / "arch"  # both sample sets three times: a run of several seconds to land kills in
-    for k in range(3):
+    arch = tmp_path / "arch"  # both sample sets six times: a run of a few seconds to land kills in
+    for k in range(6):
         shutil.copytree(CORPUS, arch / f"c{k}")
         shutil.copytree(CORPUS2, arch / f"d{k}")
-    total = 3 * n_corpus()
+    total = 6 * n_corpus()
     db = tmp_path / "k.sqlite"
     rng = random.Random(10)
     cmd = [sys.executable, "-m", "classifier", "index", str(arch), "--db", str(db), "--model", str(trained_model),
@@ -218,7 +218,7 @@ def test_killed_at_random_moments_the_database_stays_whole_and_the_next_run_comp
             time.sleep(rng.uniform(0.2, 1.5))
         else:
             _wait_for_progress(db, proc, rebuild, seen[-1][0] if seen else 0, _generation(db) + 1)
-            time.sleep(rng.uniform(0.0, 0.8))
+            time.sleep(rng.uniform(0.0, 0.3))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if not db.exists():

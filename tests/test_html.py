@@ -98,3 +98,26 @@ def test_parse_html_has_no_suggestions(browser, tmp_path):
     assert browser.find_elements(By.CSS_SELECTOR, ".tags.existing .t")
     assert not browser.find_elements(By.CSS_SELECTOR, ".tags.suggested")
     assert browser.find_element(By.CSS_SELECTOR, "#summary tbody tr td a").text.endswith("traps.txt")
+
+
+def test_evidence_shows_when_a_line_or_a_tag_is_clicked(browser, trained_model, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "explained.html"
+    r = subprocess.run([sys.executable, "-m", "classifier", "tag", str(FIXTURES / "traps.txt"), "--model",
+                        str(trained_model), "--explain", "--format", "html", "-o", str(out)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    browser.get(out.as_uri())
+    line = browser.find_elements(By.CSS_SELECTOR, ".line.commentary.has-evidence")[0]
+    evidence = line.find_element(By.CSS_SELECTOR, ".evidence")
+    assert not evidence.is_displayed()
+    line.click()
+    assert evidence.is_displayed() and "why: rules" in evidence.text and "model p=" in evidence.text
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "evidence-line.png"))
+    tag = browser.find_elements(By.CSS_SELECTOR, ".t.sug.has-evidence")[0]
+    tag.click()
+    shown = tag.find_element(By.CSS_SELECTOR, ".evidence")
+    assert shown.is_displayed() and "why #" in shown.text
+    browser.save_screenshot(str(SCREENSHOTS / "evidence-tag.png"))
