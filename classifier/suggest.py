@@ -24,7 +24,7 @@ from .linear import LinearTextModel
 NEIGHBOURS = 10  # nearest tagged sections that vote
 CANDIDATES_PER_SOURCE = 10
 FEATURES = ("linear", "linear_rank", "neighbours", "nearest", "neighbour_rank", "name", "name_count", "frequency",
-            "bias")
+            "linear_x_neighbours", "linear_x_name", "neighbours_x_name", "bias")
 
 
 def name_key(name: str) -> str:
@@ -282,11 +282,12 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
             i = s.linear.class_index.get(tag) if s.linear is not None and row is not None else None
             p, rank = (float(row[i]) if i is not None else 0.0), CANDIDATES_PER_SOURCE + 1
         name, count = names.get(tag, (0.0, 0.0))
-        out[tag] = [p, 1.0 / rank, votes.get(tag, 0.0), nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
-                    name, count, frequency[tag], 1.0]
+        v = votes.get(tag, 0.0)
+        out[tag] = [p, 1.0 / rank, v, nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
+                    name, count, frequency[tag], p * v, p * name, v * name, 1.0]
     return out
 
 
 # Used until a level has enough held-out examples to fit its own weights (a tiny archive): each source counts,
 # the linear model most, as measured on the bundled corpus (docs/BENCHMARKS.md).
-FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 1.0, 2.0, 0.5, 0.5, -3.5]
+FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 1.0, 2.0, 0.5, 0.5, 0.0, 0.0, 0.0, -3.5]
