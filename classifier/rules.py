@@ -244,6 +244,17 @@ def commentary_run(v: BlockView) -> Vote:
     return COMMENTARY if v.in_run else None
 
 
+# The heads broadcasters and papers open their posts with; opinion accounts head theirs with other words.
+NEWS_HEAD_RE = re.compile(r"^\s*+【(?:速報|随時更新|独自|解説|詳報|中継|動画|ライブ|LIVE|号外|続報|更新|特集)[^】]{0,8}】")
+
+
+@rule(WIRE, weight=1.5)
+def news_head(v: BlockView) -> Vote:
+    """An embedded post headed like a news report ("【速報】", "【随時更新】", "【解説】"); its other lines share
+    the post's verdict."""
+    return WIRE if v.kind == POST_TEXT and NEWS_HEAD_RE.match(v.text) else None
+
+
 @rule(WIRE, weight=1.25)
 def wire_lead(v: BlockView) -> Vote:
     """Opens like a news report: who, then the day ("…は29日、")."""

@@ -83,22 +83,32 @@ LEAD_MAX_CHARS = 140
 def _post_lines(lines: list[Line], filled: list[int], pos: int, kinds: list[str | None]) -> list[int]:
     """The lines of the embedded post whose attribution is ``filled[pos]``: the line just above, and above it,
     contiguous lines (no blank line between) that a post is made of: a head (``【速報】``), a headline, a lead just
-    above its link line, an outlet's hashtag line; up to the post's length."""
+    above its link line, an outlet's hashtag line; up to the post's length. Sentences of any shape belong to it
+    too when a head line opens them within that length: the head says where the post begins."""
     first = filled[pos - 1]
     chosen = [first]
     size = _visible(lines[first].text)
     q = pos - 2
-    while q >= 0 and len(chosen) < POST_MAX_LINES:
-        i, below = filled[q], chosen[-1]
+    pending: list[int] = []  # lines that belong only if a head opens them
+    while q >= 0 and len(chosen) + len(pending) < POST_MAX_LINES:
+        i = filled[q]
+        below = (pending or chosen)[-1]
         if i != below - 1 or kinds[i] is not None:  # a blank line between, or an attribution or post above
             break
         text = lines[i].text.strip()
         if is_tag_line(text) or attribution(text) or is_head(lines[below].text):
             break
         size += _visible(text)
-        if size > POST_MAX_CHARS or not _post_like(text, lines[below].text):
+        if size > POST_MAX_CHARS:
             break
-        chosen.append(i)
+        if pending or not _post_like(text, lines[below].text):
+            pending.append(i)
+            if is_head(text):
+                chosen += pending
+                pending = []
+                break
+        else:
+            chosen.append(i)
         q -= 1
     return chosen
 
