@@ -75,11 +75,12 @@ def folds() -> None:
         r = evaluate([str(both)], folds=5)
     for level in ("section", "post"):
         table = r.tag_table(level)
+        ranked = r.sections if level == "section" else r.posts
         for name in ("model", "name_in_text", "most_frequent"):
             if name in table:
                 at1, at3 = table[name]["@1"]["micro"], table[name]["@3"]["micro"]
                 print(f"  {level} {name:<14} P@1 {at1.precision:.3f} R@1 {at1.recall:.3f}   "
-                      f"P@3 {at3.precision:.3f} R@3 {at3.recall:.3f}   ({len((r.sections if level == 'section' else r.posts).gold)} examples)")
+                      f"P@3 {at3.precision:.3f} R@3 {at3.recall:.3f}   ({len(ranked.gold)} examples)")
     print(f"  lines: {lines(r)}")
 
 

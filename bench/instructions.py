@@ -1,6 +1,7 @@
 """Tagging cost against raw Sudachi, in instructions counted by valgrind (a script, not a test).
 
-    .venv/bin/python bench/instructions.py --model models/default [--sample DIR] [--against CHECKOUT --against-model DIR]
+    .venv/bin/python bench/instructions.py --model models/default [--sample DIR]
+        [--against CHECKOUT --against-model DIR]
 
 Timings on a shared machine swing by a factor of two; instruction counts (valgrind --tool=callgrind) do not, so
 a ratio between two checkouts can be read to a per cent. For each checkout, three runs of one Python process on

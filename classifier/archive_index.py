@@ -21,8 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive_db import (ArchiveError, DumpFile, DumpWriter, SourceFacts, Stamp, connect, create_indexes, describe,
-                         drop_indexes, get_meta, next_generation, run_lock, stamps)
+from .archive_db import (
+    ArchiveError,
+    DumpFile,
+    DumpWriter,
+    SourceFacts,
+    Stamp,
+    connect,
+    create_indexes,
+    describe,
+    drop_indexes,
+    get_meta,
+    next_generation,
+    run_lock,
+    stamps,
+)
 from .batch import TagJob
 from .model_fingerprint import model_fingerprint
 from .outlets import Outlets

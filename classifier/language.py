@@ -2,7 +2,6 @@
 warning naming the file, never silently."""
 from __future__ import annotations
 
-
 SAMPLE_CHARS = 20_000  # enough letters to judge; the rest of a long dump is not looked at
 MIN_LETTERS = 40  # below this, too little text to judge (a dump of links and tags)
 MIN_SHARE = 0.25  # Japanese news text is mostly kana and kanji; a page of English has next to none

@@ -11,7 +11,6 @@ from itertools import chain, repeat
 
 import numpy as np
 
-
 CLASS_SLICE = 64  # classes scored together in one vectorized step
 
 

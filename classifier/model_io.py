@@ -101,10 +101,9 @@ def check_model_target(directory: str | Path) -> Path:
         else:
             foreign = sorted(p.name for p in d.iterdir() if not _is_ours(p.name))
             if foreign:
-                raise ModelError(
-                    f"{d}: the directory holds other files ({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''})"
-                    " and no model; choose an empty or new directory for --model"
-                )
+                shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+                raise ModelError(f"{d}: the directory holds other files ({shown}) and no model; choose an empty or "
+                                 "new directory for --model")
         if not os.access(d, os.W_OK | os.X_OK):
             raise ModelError(f"{d}: cannot write to this directory")
         return d

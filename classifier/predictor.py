@@ -4,19 +4,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from .commentary import Judge, judge_from_meta
-from .explain import block_evidence, contributions
-from .label_model import logit
 from .document import Dump, Suggestion
+from .explain import block_evidence, contributions
 from .features import commentary_docs, topic_doc, words_key
-from .linear import LinearTextModel
+from .label_model import logit
 from .model_io import Model, load_model
-from .suggest import Suggester, TagNames
 from .outlets import Outlets
 from .parser import default_outlets, parse
 from .segment import TagVocabulary, segment
+from .suggest import Suggester, TagNames
 from .tokenize import Tokenizer, Tokens
 
 DEFAULT_TOP_K = 5

@@ -245,7 +245,9 @@ def commentary_run(v: BlockView) -> Vote:
 
 
 # The heads broadcasters and papers open their posts with; opinion accounts head theirs with other words.
-NEWS_HEAD_RE = re.compile(r"^\s*+【(?:速報|随時更新|独自|解説|詳報|中継|動画|ライブ|LIVE|号外|続報|更新|特集)[^】]{0,8}】")
+NEWS_HEAD_RE = re.compile(
+    r"^\s*+【(?:速報|随時更新|独自|解説|詳報|中継|動画|ライブ|LIVE|号外|続報|更新|特集)[^】]{0,8}】"
+)
 
 
 @rule(WIRE, weight=1.5)

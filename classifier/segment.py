@@ -16,11 +16,12 @@ from .document import ATTRIBUTION, BODY, CHROME, POST_TEXT, TAG, Block, Dump, Li
 from .patterns import (
     COPYRIGHT_RE,
     CREDIT_RE,
-    LIST_MARKER_RE,
     LEADING_EMOJI_RE,
     LINE_BREAK_RE,
+    LIST_MARKER_RE,
     URL_RE,
     attribution,
+    has_emoji,
     is_heading_like,
     is_link_only,
     is_nav_word,
@@ -163,10 +164,16 @@ def _mark_lists(lines: list[Line], filled: list[int], kinds: list[str | None]) -
         text = lines[i].text
         if kinds[i] == CHROME:
             in_list = is_nav_word(text) or LIST_MARKER_RE.match(text) is not None or (in_list and contiguous)
-        elif kinds[i] is None and in_list and contiguous and is_heading_like(text, LIST_ITEM_MAX_CHARS):
+        elif kinds[i] is None and in_list and contiguous and _list_item(text):
             kinds[i] = CHROME
         else:
             in_list = False
+
+
+def _list_item(text: str) -> bool:
+    """A headline in a list: short, no full stop, no emoji (it may end in a quote: 「…が争点」)."""
+    s = text.strip()
+    return len(s) <= LIST_ITEM_MAX_CHARS and "。" not in s and not has_emoji(s)
 
 
 def _mark_captions(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from itertools import chain, repeat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 import numpy as np
 

@@ -83,7 +83,8 @@ class Tokenizer:
                     self._dictionary = dictionary
                 from sudachipy import SplitMode
 
-                make = getattr(self._dictionary, "tokenizer", None) or self._dictionary.create  # tokenizer() since 0.6.9
+                # Dictionary.tokenizer() since SudachiPy 0.6.9, create() before
+                make = getattr(self._dictionary, "tokenizer", None) or self._dictionary.create
                 tok = make(mode=getattr(SplitMode, self.mode))
             self._by_thread[threading.get_ident()] = tok
         return tok

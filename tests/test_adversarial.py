@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from classifier import parse
 from classifier import patterns as P
 from classifier.document import Tag
+from classifier.rules import ASSERTIVE_RE, asserts
 from classifier.stream import iter_lines
 from classifier.tags import is_tag_line, parse_tag_line
 from training.labels_report import _edits
-from classifier.rules import ASSERTIVE_RE, asserts
 
 # --- the original patterns: right, but quadratic or worse on long runs ----------------------------------------
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import shutil
@@ -352,9 +351,9 @@ def test_explain_is_accepted(trained_model, tmp_path):
     assert out.returncode == 0, out.stderr
     conn = sqlite3.connect(tmp_path / "a.sqlite")
     evidence = conn.execute("SELECT COUNT(evidence) FROM blocks").fetchone()[0]
-    from classifier.predictor import Predictor
-
     import inspect
+
+    from classifier.predictor import Predictor
 
     if "explain" not in inspect.signature(Predictor.tag).parameters:
         assert evidence == 0 and "no evidence yet" in out.stderr

@@ -9,14 +9,13 @@ import sys
 import textwrap
 
 import numpy as np
-
-from training import commentary_fit
 import pytest
 
 from classifier import ModelError, Predictor
 from classifier.model_io import MODEL_FILE, load_model, save_model
 from classifier.parser import default_outlets
 from classifier.tokenize import Tokenizer
+from training import commentary_fit
 from training.train import TrainParams, build_examples, fit_commentary, fit_tags, kept_tags, load_corpus
 
 from .conftest import CORPUS, FIXTURES, ROOT, read

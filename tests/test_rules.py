@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from classifier import parse
-from classifier.document import COMMENTARY, POST_TEXT, WIRE
 from classifier import rules as R
+from classifier.document import COMMENTARY, POST_TEXT, WIRE
 
 
 def view(text, kind="body", source=None, name=None, outlet=False, in_run=False, news=False, reputation=None):

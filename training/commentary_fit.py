@@ -27,8 +27,17 @@ from classifier.commentary import MIN_REPUTATION_BLOCKS, Calibration, Judge
 from classifier.document import COMMENTARY, WIRE, Dump
 from classifier.features import commentary_docs
 from classifier.outlets import Outlets
-from classifier.rules import (PRIOR_LABEL_MODEL, BlockView, commentary_reputation, verdict, views, vote_matrix,
-                              vote_row, wire_reputation, wire_reputation_clip)
+from classifier.rules import (
+    PRIOR_LABEL_MODEL,
+    BlockView,
+    commentary_reputation,
+    verdict,
+    views,
+    vote_matrix,
+    vote_row,
+    wire_reputation,
+    wire_reputation_clip,
+)
 from classifier.tokenize import PIC_TOKEN, Tokens
 
 CROSS_FOLDS = 3

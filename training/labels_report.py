@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from classifier.commentary import judge_from_meta
 from classifier.document import COMMENTARY, WIRE
 from classifier.model_io import Model
 from classifier.outlets import Outlets
@@ -25,9 +26,8 @@ from classifier.parser import default_outlets
 from classifier.predictor import Predictor
 from classifier.reading import ReadOptions
 from classifier.render import pad
-from classifier.tokenize import Tokenizer, name_key
-from classifier.commentary import judge_from_meta
 from classifier.rules import RULES, views, vote_row
+from classifier.tokenize import Tokenizer, name_key
 from training.train import Progress, load_corpus
 
 

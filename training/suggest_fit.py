@@ -15,7 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from classifier.suggest import FALLBACK_WEIGHTS, FEATURES, NeighbourIndex, Suggester, TagNames, candidate_features, name_key
+from classifier.suggest import (
+    FALLBACK_WEIGHTS,
+    FEATURES,
+    NeighbourIndex,
+    Suggester,
+    TagNames,
+    candidate_features,
+    name_key,
+)
 from classifier.tokenize import Tokenizer
 
 MAX_TERMS_PER_DOC = 64  # a section's most telling words are enough to find its neighbours, and keep the index small

@@ -16,27 +16,27 @@ import random
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from classifier.commentary import Judge
 from classifier.document import COMMENTARY, Dump
-from classifier.features import commentary_docs, topic_doc, words_key
+from classifier.features import topic_doc, words_key
 from classifier.linear import LinearTextModel
 from classifier.model_io import DEFAULT_THRESHOLDS, Model, check_model_target, library_versions, save_model
 from classifier.outlets import Outlets
 from classifier.parser import default_outlets
 from classifier.reading import ReadOptions, read_inputs
-from classifier.segment import segment
-from classifier.tokenize import PIC_TOKEN, SPLIT_MODE, Tokenizer, Tokens
-from training.metrics import PRF, binary_prf, topk_micro
-from classifier.commentary import Judge
-from classifier.sequence import clips
 from classifier.rules import label_dump
+from classifier.segment import segment
+from classifier.sequence import clips
+from classifier.tokenize import SPLIT_MODE, Tokenizer, Tokens
 from training.commentary_fit import fit_judge, vote_rows
+from training.metrics import PRF, binary_prf, topk_micro
 from training.suggest_fit import LevelData, fit_suggester
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
