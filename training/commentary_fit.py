@@ -41,6 +41,7 @@ from classifier.rules import (
 from classifier.tokenize import PIC_TOKEN, Tokens
 
 CROSS_FOLDS = 3
+SELF_TRAINING_ROUNDS = 2  # the labels settle after two (a third changed nothing on the sample sets)
 LIST_RULES = ("outlet_post", "outlet_clip", "news_name")
 REPUTATION_RULES = ("wire_reputation", "wire_reputation_clip", "commentary_reputation")
 ACCOUNT_RULES = (*LIST_RULES, "opinion_account", *REPUTATION_RULES)
@@ -261,7 +262,7 @@ def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: li
     cal = calibrate(held_out, labels, CALIBRATION_MARGIN)
     trans = transitions(clip_lists, labels, held_out, cal, lm.logit(label_model.prior))
     judge = Judge(label_model, cal, trans, rep)
-    if cal.slope > 0:
+    for _ in range(SELF_TRAINING_ROUNDS if cal.slope > 0 else 0):
         # Self-training: the rules and the held-out model together label the archive again; the model learns from
         # those labels (it then also learns from the unmarked opinion the rules missed), and is calibrated anew.
         labels = combined_labels(dumps, tokens, rows, clip_lists, held_out, judge)
@@ -269,6 +270,8 @@ def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: li
         judge.calibration = calibrate(held_out, labels_of(label_model, rows), CALIBRATION_MARGIN)
         judge.transitions = transitions(clip_lists, labels_of(label_model, rows), held_out, judge.calibration,
                                         lm.logit(label_model.prior))
+        if judge.calibration.slope <= 0:
+            break
     notes.append(judge.calibration.note)
     plan, y = training_plan(tokens, labels, range(len(dumps)), params.min_margin, params.marker_dropout)
     if len(set(y)) < 2:
