@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.run import cold_start  # noqa: E402
 from classifier import Predictor, parse  # noqa: E402
 
 LABEL = {"W": "wire", "C": "commentary", "T": "tag", "M": "meta"}
@@ -79,15 +78,9 @@ def main() -> None:
     print(f"\nthroughput, Python API, warm: {total_bytes / 1e6 / best:.3f} MB/s "
           f"({total_bytes} bytes in {best * 1000:.0f} ms, best of {args.repeat})")
 
-    cli = [sys.executable, "-m", "classifier", "tag", str(pairs[0][0]), "--model", args.model, "--format", "json"]
-    bare = [sys.executable, "-c", "from sudachipy import Dictionary; Dictionary(dict='core').create()"]
-    for name, cmd in (("classifier tag on one seed", cli), ("bare sudachipy import + dictionary", bare)):
-        times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-            times.append(time.perf_counter() - t0)
-        print(f"cold start, {name}: median {statistics.median(times):.3f} s (min {min(times):.3f})")
+    cold, bare = cold_start(pairs[0][0], args.model, repeat=args.repeat)
+    print(f"cold start, classifier tag on one seed: median {cold:.3f} s")
+    print(f"cold start, bare sudachipy import + dictionary: median {bare:.3f} s ({cold / bare:.2f} of it)")
 
 
 if __name__ == "__main__":
