@@ -10,7 +10,8 @@ token of every non-empty line), start-up and `Predictor.tag` on every dump. The 
 and tagging cost; their ratio is tagging's throughput as a share of raw Sudachi's. `--against` measures an older
 checkout (a git worktree) with its own model the same way, and the change between the two is printed.
 
-Needs valgrind (`apt-get install valgrind`). About a minute a checkout on 160 KB of dumps.
+Needs valgrind (`apt-get install valgrind`). About a minute a checkout on 160 KB of dumps. `--clock ROUNDS`
+measures CPU time instead (raw and tag in one process, best of three each; the checkouts take turns).
 """
 from __future__ import annotations
 
@@ -40,6 +41,24 @@ if sys.argv[3] == "raw":
 elif sys.argv[3] == "tag":
     for t in texts:
         p.tag(t)
+elif sys.argv[3] == "clock":  # CPU seconds of both, best of three, in this one process
+    import time
+    def raw():
+        for t in texts:
+            for line in t.splitlines():
+                if line.strip():
+                    for m in sudachi.tokenize(line):
+                        m.normalized_form(); m.part_of_speech_id()
+    def tag():
+        for t in texts:
+            p.tag(t)
+    best = {}
+    for _ in range(3):
+        for name, run in (("raw", raw), ("tag", tag)):
+            t0 = time.process_time()
+            run()
+            best[name] = min(best.get(name, 1e9), time.process_time() - t0)
+    print(best["raw"], best["tag"])
 """
 
 
@@ -53,11 +72,40 @@ def instructions(checkout: Path, model: str, sample: str, mode: str) -> int:
     return int(m.group(1))
 
 
-def measure(checkout: Path, model: str, sample: str) -> tuple[int, int]:
-    start = instructions(checkout, model, sample, "none")
-    raw = instructions(checkout, model, sample, "raw") - start
-    tag = instructions(checkout, model, sample, "tag") - start
-    return raw, tag
+def measure(checkout: Path, model: str, sample: str, runs: int = 1) -> tuple[float, float]:
+    """Mean instructions of raw Sudachi and of tagging over ``runs`` runs. Sudachi's hash maps are seeded at
+    random, so one run's count can be off by a few per cent."""
+    raws, tags = [], []
+    for _ in range(runs):
+        start = instructions(checkout, model, sample, "none")
+        raws.append(instructions(checkout, model, sample, "raw") - start)
+        tags.append(instructions(checkout, model, sample, "tag") - start)
+    return sum(raws) / runs, sum(tags) / runs
+
+
+def cpu_seconds(checkout: Path, model: str, sample: str) -> tuple[float, float]:
+    """CPU seconds of raw Sudachi and of tagging, measured in one process (best of three each)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(checkout)}
+    out = subprocess.run([sys.executable, "-c", RUN, model, sample, "clock"], capture_output=True, text=True,
+                         cwd=checkout, env=env, check=True)
+    raw, tag = out.stdout.split()
+    return float(raw), float(tag)
+
+
+def clock(checkouts: list[tuple[str, Path, str]], sample: str, rounds: int) -> None:
+    """Throughput as a share of raw Sudachi, each run its own ratio; the checkouts take turns, so a slow spell
+    of a shared machine falls on both."""
+    ratios: dict[str, list[float]] = {name: [] for name, _, _ in checkouts}
+    for _ in range(rounds):
+        for name, path, model in checkouts:
+            raw, tag = cpu_seconds(path, model, sample)
+            ratios[name].append(raw / tag)
+    print("| checkout | tag throughput as a share of raw, each run | mean |\n|---|---|---|")
+    for name, rs in ratios.items():
+        print(f"| {name} | {' '.join(f'{r:.3f}' for r in rs)} | {sum(rs) / len(rs):.3f} |")
+    if len(checkouts) == 2:
+        (a, b) = (sum(rs) / len(rs) for rs in ratios.values())
+        print(f"throughput against the older checkout: {a / b:.3f} of it")
 
 
 def default_sample() -> str:
@@ -73,6 +121,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=12, help="how many dumps of it (default 12)")
     ap.add_argument("--against", default=None, help="an older checkout (git worktree) to compare with")
     ap.add_argument("--against-model", default=None, help="a model that checkout can load")
+    ap.add_argument("--runs", type=int, default=1, help="valgrind runs of each checkout, averaged (default 1)")
+    ap.add_argument("--clock", type=int, metavar="ROUNDS", default=0,
+                    help="CPU time instead of valgrind: ROUNDS turns of each checkout (no valgrind needed)")
     args = ap.parse_args()
     import shutil
     import tempfile
@@ -81,16 +132,25 @@ def main() -> None:
         for f in sorted(Path(args.sample or default_sample()).glob("*.txt"))[: args.files]:
             shutil.copy(f, tmp)
         size = sum(f.stat().st_size for f in Path(tmp).glob("*.txt"))
-        rows = [("this checkout", *measure(ROOT, args.model, tmp))]
+        if args.clock:
+            print(f"{args.files} dumps, {size / 1000:.0f} KB; CPU time (time.process_time)")
+            checkouts = [("this checkout", ROOT, args.model)]
+            if args.against:
+                checkouts.append((f"against {args.against}", Path(args.against), args.against_model))
+            clock(checkouts, tmp, args.clock)
+            return
+        rows = [("this checkout", *measure(ROOT, args.model, tmp, args.runs))]
         if args.against:
-            rows.append((f"against {args.against}", *measure(Path(args.against), args.against_model, tmp)))
-    print(f"{args.files} dumps, {size / 1000:.0f} KB; instructions in millions")
+            rows.append((f"against {args.against}", *measure(Path(args.against), args.against_model, tmp, args.runs)))
+    print(f"{args.files} dumps, {size / 1000:.0f} KB; instructions in millions, mean of {args.runs} run(s)")
     print("| checkout | raw Sudachi | tag | tag throughput as a share of raw |\n|---|---|---|---|")
     for name, raw, tag in rows:
         print(f"| {name} | {raw / 1e6:.0f} | {tag / 1e6:.0f} | {raw / tag:.3f} |")
     if len(rows) == 2:
         (_, _, new), (_, _, old) = rows
         print(f"tagging costs {new / old - 1:+.1%} against the older checkout (the same dumps, the same Sudachi)")
+        (_, raw_new, _), (_, raw_old, _) = rows
+        print(f"throughput as a share of raw Sudachi: {(raw_new / new) / (raw_old / old):.3f} of the older checkout's")
 
 
 if __name__ == "__main__":

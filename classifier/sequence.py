@@ -32,15 +32,6 @@ class Transitions:
     def to_dict(self) -> dict[str, float]:
         return {"start": round(self.start, 6), "enter": round(self.enter, 6), "stay": round(self.stay, 6)}
 
-    def _logs(self) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
-        """log P of the moves (wire->wire, wire->commentary, commentary->wire, commentary->commentary) and of the
-        start states, computed once."""
-        key = (self.start, self.enter, self.stay)
-        if getattr(self, "_cache", (None,))[0] != key:
-            moves = (math.log(1 - self.enter), math.log(self.enter), math.log(1 - self.stay), math.log(self.stay))
-            self._cache = (key, moves, (math.log(1 - self.start), math.log(self.start)))
-        return self._cache[1], self._cache[2]
-
     @classmethod
     def from_dict(cls, d: dict) -> "Transitions":
         values = [d.get(k) for k in ("start", "enter", "stay")]
@@ -50,30 +41,36 @@ class Transitions:
 
     def smooth(self, evidence: Sequence[float]) -> list[float]:
         """P(commentary) of each block of one clip, given every block's evidence (log-likelihood ratios).
-        Forward-backward in log space; clips are short, so plain Python beats NumPy's per-call cost here."""
+
+        Forward-backward in probability space, each step's pair scaled to sum 1 (as in Rabiner's scaled
+        algorithm), so no logarithm is needed; evidence is capped at ±EVIDENCE_CAP, where the answer is 0 or 1
+        to far more places than a score keeps. Clips are short: plain Python beats NumPy's per-call cost here."""
         n = len(evidence)
         if n == 0:
             return []
-        (ww, wc, cw, cc), (s0, s1) = self._logs()
-        fwd = [(s0, s1 + evidence[0])]
+        enter, stay, start = self.enter, self.stay, self.start
+        ratio = [math.exp(max(min(e, EVIDENCE_CAP), -EVIDENCE_CAP)) for e in evidence]
+        w, c = 1.0 - start, start * ratio[0]
+        fwd = [(w / (w + c), c / (w + c))]
         for i in range(1, n):
-            w, c = fwd[-1]
-            fwd.append((_lse(w + ww, c + cw), _lse(w + wc, c + cc) + evidence[i]))
-        bwd = [(0.0, 0.0)] * n
-        for i in range(n - 2, -1, -1):
-            bw, bc = bwd[i + 1]
-            e = evidence[i + 1]
-            bwd[i] = (_lse(ww + bw, wc + e + bc), _lse(cw + bw, cc + e + bc))
-        out = []
-        for (fw, fc), (bw, bc) in zip(fwd, bwd):
-            d = max(min((fw + bw) - (fc + bc), 700.0), -700.0)
-            out.append(1.0 / (1.0 + math.exp(d)))
+            pw, pc = fwd[-1]
+            w = pw * (1.0 - enter) + pc * (1.0 - stay)
+            c = (pw * enter + pc * stay) * ratio[i]
+            fwd.append((w / (w + c), c / (w + c)))
+        out = [0.0] * n
+        bw = bc = 1.0
+        for i in range(n - 1, -1, -1):
+            if i < n - 1:
+                e = ratio[i + 1]
+                bw, bc = (1.0 - enter) * bw + enter * e * bc, (1.0 - stay) * bw + stay * e * bc
+                total = bw + bc
+                bw, bc = bw / total, bc / total
+            fw, fc = fwd[i]
+            out[i] = fc * bc / (fw * bw + fc * bc)
         return out
 
 
-def _lse(a: float, b: float) -> float:
-    m = a if a > b else b
-    return m + math.log(math.exp(a - m) + math.exp(b - m))
+EVIDENCE_CAP = 300.0
 
 
 def clips(dump: Dump, verdicts: Sequence | None = None) -> list[list[int]]:

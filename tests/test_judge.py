@@ -47,6 +47,15 @@ def test_smoothing_survives_huge_evidence():
     assert out[0] == pytest.approx(1.0) and out[1] == pytest.approx(0.0) and 0 < out[2] < 1
 
 
+def test_smoothing_stays_a_probability_on_any_chain():
+    rng = random.Random(7)
+    for _ in range(2000):
+        t = Transitions(*(rng.uniform(1e-6, 1 - 1e-6) for _ in range(3)))
+        evidence = [rng.choice([rng.uniform(-1e4, 1e4), rng.uniform(-5, 5), 300.0, -300.0])
+                    for _ in range(rng.randint(1, 30))]
+        assert all(0.0 <= p <= 1.0 for p in t.smooth(evidence)), (t, evidence)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_label_model_learns_which_rule_to_trust(seed):
     """Synthetic archive: two commentary rules right about 88% of the time, a wire rule right about 78% (it fires
