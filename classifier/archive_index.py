@@ -39,6 +39,7 @@ from .archive_db import (
 from .batch import TagJob
 from .model_fingerprint import model_fingerprint
 from .outlets import Outlets
+from .output import file_identity
 from .reading import STDIN, Input, InputError, expand
 
 HASH_CHUNK = 1 << 20
@@ -172,7 +173,7 @@ def _index(conn: sqlite3.Connection, req: IndexRequest, predictor, outlets: Outl
 
 def _files(req: IndexRequest, report: IndexReport) -> Iterable[DumpFile]:
     """Every input file once, hashed; unreadable ones and standard input go to the failures."""
-    db = _identity(req.db)
+    db = file_identity(req.db)
     seen: set[str] = set()
     for item in expand(req.paths):
         if item.error is not None:
@@ -186,7 +187,7 @@ def _files(req: IndexRequest, report: IndexReport) -> Iterable[DumpFile]:
         if path in seen:
             continue
         seen.add(path)
-        if db is not None and _identity(item.path) == db:
+        if db is not None and file_identity(item.path) == db:
             report.notes.append(f"{item.path}: left out, it is the database")
             continue
         try:
@@ -200,9 +201,3 @@ def _files(req: IndexRequest, report: IndexReport) -> Iterable[DumpFile]:
         yield DumpFile(path, item.path, sha, size)
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino

@@ -312,10 +312,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return _run_jobs(args, job, jobs=1)
 
 
-def cmd_tag(args: argparse.Namespace) -> int:
-    from .batch import preload
-    from .predictor import Predictor
-
+def _check_tagging_options(args: argparse.Namespace) -> None:
+    """The options `tag` and `index` share: a user's mistake in them stops the run before any work."""
     if args.top_k < 0:
         raise UsageError("--top-k must be 0 or more")
     if args.jobs < 1:
@@ -329,6 +327,13 @@ def cmd_tag(args: argparse.Namespace) -> int:
             raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
         if args.jobs != 1:
             raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .batch import preload
+    from .predictor import Predictor
+
+    _check_tagging_options(args)
     predictor = Predictor.load(args.model, _outlets(args), args.any_dictionary)  # fail early, load once
     job = _job(args, parse_only=False)
     preload(job, predictor)
@@ -532,19 +537,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .batch import TagJob, preload
     from .predictor import Predictor
 
-    if args.top_k < 0:
-        raise UsageError("--top-k must be 0 or more")
-    if args.jobs < 1:
-        raise UsageError("--jobs must be 1 or more")
-    if not (0 < args.dask_timeout < float("inf")):
-        raise UsageError("--dask-timeout must be a number of seconds above 0")
-    if args.dask:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise UsageError("--dask needs dask.distributed: pip install 'hashtag-classifier[dask]'") from None
-        if args.jobs != 1:
-            raise UsageError("--dask and --jobs do not go together: the cluster decides the parallelism")
+    _check_tagging_options(args)
     try:
         check_path(args.db, create=True)  # before the model is loaded: a wrong --db is the quickest mistake
         outlets = _outlets(args)

@@ -20,7 +20,7 @@ _CLOSERS = frozenset(("。", "」", "』", ")", "）", "!", "！", "?", "？"))
 
 def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     """A block's own terms. With markers=False, emoji and picture links are left out (marker dropout)."""
-    words = t.register or t.words  # names and numbers as their kind: register, not topic
+    words = t.register  # names and numbers as their kind: register, not topic
     terms = [f"w:{w}" for w in words]
     terms += [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
     tail = _tail(words)

@@ -22,7 +22,8 @@ class OutputError(Exception):
     """The output cannot be written; the message names it and says why."""
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of a file, or None when it cannot be seen: two paths, one file."""
     try:
         st = os.stat(path)
     except OSError:
@@ -35,14 +36,14 @@ def exclude_output(output: str, named: Iterable[str], items: list[Input]) -> tup
     named the output file as an input."""
     if Path(output).is_dir():
         raise OutputError(f"{output}: is a directory; -o needs a file name")
-    target = _identity(output)
+    target = file_identity(output)
     if target is None:
         return items, []
     named = set(named)
     kept: list[Input] = []
     notes: list[str] = []
     for item in items:
-        if item.path != STDIN and item.error is None and _identity(item.path) == target:
+        if item.path != STDIN and item.error is None and file_identity(item.path) == target:
             if item.path in named:
                 raise OutputError(f"{output}: is also an input ({item.path}); write the output to another file")
             notes.append(f"{item.path}: left out, it is the output file")

@@ -12,7 +12,7 @@ import pytest
 from classifier import label_model as lm
 from classifier import parse
 from classifier.sequence import Transitions, clips
-from training.commentary_fit import MIN_CALIBRATION, Labels, calibrate
+from training.commentary_fit import MIN_CALIBRATION, Labels, calibrate, sample_plan
 
 from .conftest import FIXTURES, read
 
@@ -135,3 +135,16 @@ def test_a_one_sided_archive_cannot_overrule_strong_markers(tmp_path):
     tagged = Predictor.load(tmp_path / "m").tag(text).line_labels()
     marked = [n for n, lab in by_rules.items() if lab == "commentary"]
     assert marked and all(tagged[n] == "commentary" for n in marked)
+
+
+def test_a_large_archive_fits_its_held_out_models_on_whole_dumps_within_a_budget():
+    labels = Labels([{k: (3.0 if (i + k) % 3 == 0 else -3.0) for k in range(10 + i % 7)} for i in range(200)])
+    plan = [(i, sorted(labels.log_odds[i]), [0] if i % 2 else []) for i in range(200)]
+    sub, y = sample_plan(plan, labels, 300, seed=4)
+    assert [e[0] for e in sub] == sorted({e[0] for e in sub})  # each dump once, in archive order
+    assert all(entry == plan[entry[0]] for entry in sub)  # whole dumps, as planned
+    n = sum(len(s) + len(t) for _, s, t in sub)
+    assert 300 <= n < 300 + 17 + 1 and len(y) == n  # stops at the first dump past the budget
+    assert y == [labels.hard(i, k) for i, s, t in sub for k in s + t]
+    assert sample_plan(plan, labels, 300, seed=4) == (sub, y)  # the same archive gives the same models
+    assert sample_plan(plan, labels, 300, seed=5)[0] != sub

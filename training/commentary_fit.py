@@ -41,6 +41,10 @@ from classifier.rules import (
 from classifier.tokenize import PIC_TOKEN, Tokens
 
 CROSS_FOLDS = 3
+# The held-out models only score the archive for calibration, reputations and self-training: past this many training
+# examples a larger sample changes those scores little, and a 100 MB archive would fit nine models on hundreds of
+# thousands of blocks each (most of the training time, and the peak of its memory).
+CROSS_FIT_EXAMPLES = 50_000
 SELF_TRAINING_ROUNDS = 2  # the labels settle after two (a third changed nothing on the sample sets)
 LIST_RULES = ("outlet_post", "outlet_clip", "news_name")
 REPUTATION_RULES = ("wire_reputation", "wire_reputation_clip", "commentary_reputation")
@@ -62,13 +66,22 @@ class Labels:
         return int(self.log_odds[i][k] > 0)
 
 
-def vote_rows(dump: Dump, outlets: Outlets) -> dict[int, dict[str, str]]:
-    """The rules' votes on each text block of a dump (its text is needed: done when the corpus is read)."""
-    return {k: vote_row(v) for k, v in enumerate(views(dump, outlets)) if v is not None}
+def vote_rows(dump: Dump, outlets: Outlets, shared: dict | None = None) -> dict[int, dict[str, str]]:
+    """The rules' votes on each text block of a dump (its text is needed: done when the corpus is read).
+
+    ``shared``: rows already made, by their votes; an equal row is taken from it, not kept again. An archive has
+    millions of blocks and a few hundred distinct rows, and no row is ever changed once made."""
+    out = {}
+    for k, v in enumerate(views(dump, outlets)):
+        if v is not None:
+            row = vote_row(v)
+            out[k] = row if shared is None else shared.setdefault(tuple(row.items()), row)
+    return out
 
 
 def with_reputation(dumps: Sequence[Dump], rows, scores: dict[str, float]) -> list[dict[int, dict[str, str]]]:
-    """The votes again, the reputation rule added for the blocks of accounts the archive knows."""
+    """The votes again, the reputation rule added for the blocks of accounts the archive knows (the other blocks'
+    rows are shared with ``rows``, not copied: a large archive has millions)."""
     out = []
     for d, per_dump in zip(dumps, rows):
         new = {}
@@ -76,7 +89,7 @@ def with_reputation(dumps: Sequence[Dump], rows, scores: dict[str, float]) -> li
             src = d.blocks[k].source
             score = scores.get(src.lower()) if src else None
             if score is None:
-                new[k] = dict(row)
+                new[k] = row
                 continue
             view = BlockView("", d.blocks[k].kind, src, reputation=score)
             # as in rules.views: the learned reputation replaces the outlet list's guess
@@ -120,6 +133,21 @@ def training_plan(tokens: Sequence[Sequence[Tokens | None]], labels: Labels, ind
     return plan, y
 
 
+def sample_plan(plan, labels: Labels, budget: int, seed: int):
+    """Whole dumps of a plan, drawn at random, until about ``budget`` examples: dumps, not blocks, so a post's
+    blocks are seen together, as at tagging time."""
+    order = list(range(len(plan)))
+    random.Random(seed).shuffle(order)
+    kept, n = [], 0
+    for j in order:
+        if n >= budget:
+            break
+        kept.append(j)
+        n += len(plan[j][1]) + len(plan[j][2])
+    sub = [plan[j] for j in sorted(kept)]
+    return sub, [labels.hard(i, k) for i, shown, stripped in sub for k in shown + stripped]
+
+
 def plan_docs(dumps: Sequence[Dump], tokens: Sequence[Sequence[Tokens | None]], plan):
     """The commentary documents of a plan, made on demand (they are many and large)."""
     for i, shown, stripped in plan:
@@ -140,9 +168,12 @@ def cross_fit(dumps, tokens, labels: Labels, params, fit_commentary) -> list[dic
     order = list(range(n))
     random.Random(params.seed).shuffle(order)
     folds = [sorted(order[f::min(CROSS_FOLDS, n)]) for f in range(min(CROSS_FOLDS, n))]
-    for held in folds:
-        train = [i for i in range(n) if i not in set(held)]
+    for f, held in enumerate(folds):
+        held_set = set(held)
+        train = [i for i in range(n) if i not in held_set]
         plan, y = training_plan(tokens, labels, train, params.min_margin, params.marker_dropout)
+        if len(y) > CROSS_FIT_EXAMPLES:
+            plan, y = sample_plan(plan, labels, CROSS_FIT_EXAMPLES, params.seed + f)
         model, _ = fit_commentary(plan_docs(dumps, tokens, plan), y, params)
         if model is None:
             continue
@@ -254,6 +285,7 @@ def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: li
     while its text was there)."""
     model0, labels0 = fit_label_model(rows)
     held_out = cross_fit(dumps, tokens, labels0, params, fit_commentary)
+    del labels0
     rep = reputations(dumps, rows, held_out, model0)
     scores = {h: r["score"] for h, r in rep.items() if r["blocks"] >= MIN_REPUTATION_BLOCKS}
     rows = with_reputation(dumps, rows, scores)

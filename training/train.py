@@ -140,13 +140,14 @@ def load_corpus(
     items = list(read_inputs(list(paths), read))
     corpus = Corpus([], [], tokenizer=tokenizer, outlets=outlets)
     digest = hashlib.sha256()
+    rows: dict = {}
     for item in progress(items, "reading corpus", len(items)):
         if item.error is not None or item.text is None:
             corpus.errors.append(item.error or f"{item.path}: unreadable")
             continue
         dump = segment(item.text, item.path)
         label_dump(dump, outlets)  # the rules' labels with their prior weights: what `parse` says
-        corpus.votes.append(vote_rows(dump, outlets))
+        corpus.votes.append(vote_rows(dump, outlets, rows))
         corpus.clips.append(clips(dump))  # while the text is there: clips end at text-borne marks
         corpus.dumps.append(dump)
         corpus.tokens.append([tokenizer.tokenize(b.text) if b.is_text else None for b in dump.blocks])
