@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +150,19 @@ def test_a_large_archive_fits_its_held_out_models_on_whole_dumps_within_a_budget
     assert y == [labels.hard(i, k) for i, s, t in sub for k in s + t]
     assert sample_plan(plan, labels, 300, seed=4) == (sub, y)  # the same archive gives the same models
     assert sample_plan(plan, labels, 300, seed=5)[0] != sub
+
+
+def test_past_its_budget_the_commentary_model_learns_from_a_sample_of_whole_posts(tmp_path):
+    from classifier import Predictor
+    from training.train import TrainParams, train
+
+    corpus = Path(__file__).resolve().parent.parent / "training" / "corpus"
+    report = train([str(corpus)], tmp_path / "m", TrainParams(holdout=0, commentary_examples=200))
+    note = [n for n in report.notes if "commentary_examples=200" in n]
+    assert len(note) == 1
+    used, total = map(int, re.search(r"from (\d+) of (\d+) confident", note[0]).groups())
+    assert 200 <= used < total
+    text = (corpus / sorted(p.name for p in corpus.glob("*.txt"))[0]).read_text(encoding="utf-8")
+    assert "commentary" in Predictor.load(tmp_path / "m").tag(text).line_labels().values()
+    full = train([str(corpus)], tmp_path / "full", TrainParams(holdout=0))
+    assert not any("commentary_examples" in n for n in full.notes)  # the bundled corpus is far below the default

@@ -172,8 +172,9 @@ def cross_fit(dumps, tokens, labels: Labels, params, fit_commentary) -> list[dic
         held_set = set(held)
         train = [i for i in range(n) if i not in held_set]
         plan, y = training_plan(tokens, labels, train, params.min_margin, params.marker_dropout)
-        if len(y) > CROSS_FIT_EXAMPLES:
-            plan, y = sample_plan(plan, labels, CROSS_FIT_EXAMPLES, params.seed + f)
+        budget = min(CROSS_FIT_EXAMPLES, params.commentary_examples)
+        if len(y) > budget:
+            plan, y = sample_plan(plan, labels, budget, params.seed + f)
         model, _ = fit_commentary(plan_docs(dumps, tokens, plan), y, params)
         if model is None:
             continue
@@ -310,6 +311,12 @@ def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: li
         plan, y = training_plan(tokens, labels, range(len(dumps)), 0.0, params.marker_dropout)
         if len(set(y)) == 2:
             notes.append("the rules were sure of one label only: the commentary model learned from all their labels")
+    if len(y) > params.commentary_examples:
+        sub, sub_y = sample_plan(plan, labels, params.commentary_examples, params.seed)
+        if len(set(sub_y)) == len(set(y)):  # never a sample of one label where the archive has both
+            notes.append(f"the commentary model learned from {len(sub_y)} of {len(y)} confident blocks, whole posts "
+                         f"drawn at random (commentary_examples={params.commentary_examples})")
+            plan, y = sub, sub_y
     comm, _ = fit_commentary(plan_docs(dumps, tokens, plan), y, params)
     return comm, judge, y
 

@@ -59,6 +59,10 @@ class TrainParams:
     # commentary model's training: they are unlabeled, not wire. The model labels them by register.
     min_margin: float = 1.0
     split_mode: str = SPLIT_MODE
+    # The commentary model learns from at most this many blocks, whole posts drawn at random: past some hundred
+    # thousand a linear model hardly changes, while the memory of its fit keeps growing (a 100 MB archive has
+    # half a million confident blocks).
+    commentary_examples: int = 200_000
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words (empty when they can be trained with)."""
@@ -75,6 +79,8 @@ class TrainParams:
             out.append("max_features must be between 1 and 10000000")
         if not (math.isfinite(self.min_margin) and self.min_margin >= 0):
             out.append("min_margin must be a finite number, 0 or more")
+        if self.commentary_examples < 1:
+            out.append("commentary_examples must be 1 or more")
         if self.split_mode not in ("A", "B", "C"):
             out.append("split_mode must be A, B or C")
         return out
