@@ -23,8 +23,8 @@ if str(ROOT) not in sys.path:
 PIECES = [
     "#", "＃", "#NATO", "#露朝(", ")", "（", "「", "」", "『", "』", "— ", "(@", "@nhk_news)", " November 3, 2024",
     "https://t.co/AbCdEf1234", "pic.twitter.com/x", "🇷🇺", "🐻", "🐸", "🔸", "⚠️", "🗣️", "\u200b", "\u00a0", "\x00",
-    "\r", "\n", "\r\n", "\n\n", "。", "だ。", "と述べた。", "は29日、", "Copyright (C) 2024", "d1021.hatenadiary.jp",
-    "  • 1", "[ロイター]", "2024年10月29日(火)09時47分", "\ufeff", "\ud7ff", "\U0001F1EF\U0001F1F5", "\t", " ",
+    "\r", "\n", "\r\n", "\n\n", "。", "だ。", "と述べた。", "は29日、", "Copyright (C) 2024", "someone.hatenadiary.jp",
+    "  • 1", "[ロイター]", "2023年5月3日(水)14時05分", "\ufeff", "\ud7ff", "\U0001F1EF\U0001F1F5", "\t", " ",
 ]
 
 
