@@ -36,6 +36,10 @@ Suggest a news-clipping blogger's hashtags and flag commentary inserts in Japane
 """
 
 
+MODEL_PARAMS_HELP = ("training parameters, e.g. tag_c=5 commentary_c=2 min_tag_examples=2 "
+                     "commentary_examples=500000 (the fields of training/train.py TrainParams)")
+
+
 class UsageError(Exception):
     pass
 
@@ -84,12 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("corpus", nargs="*", metavar="CORPUS",
                     help="dump files or directories (default: the bundled sample corpus)")
     st.add_argument("--model", metavar="DIR", default=None, help=f"where to write the model (default: {_dflt()})")
-    st.add_argument("--min-examples", type=int, default=1, metavar="N",
+    st.add_argument("--min-examples", type=int, default=None, metavar="N",
                     help="a tag needs N tagged sections or posts to be suggested (default 1: every tag; rare tags "
                          "are found through their nearest sections and their names)")
-    st.add_argument("--holdout", type=float, default=0.2, metavar="F",
+    st.add_argument("--holdout", type=float, default=None, metavar="F",
                     help="share of posts held out for the summary's scores, 0 for none (default 0.2)")
-    st.add_argument("--seed", type=int, default=0, help="seed of the held-out split (default 0)")
+    st.add_argument("--seed", type=int, default=None, help="seed of the held-out split (default 0)")
+    st.add_argument("--model-params", nargs="+", default=[], metavar="KEY=VALUE", help=MODEL_PARAMS_HELP)
 
     ev = sub.add_parser("eval", parents=[common], help="measure a model: split by post, train, score",
                         description="Train on part of a corpus and score the rest: tag suggestions at k=1,3,5, "
@@ -101,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train on CORPUS, test on these dumps (a file or directory; repeat for more)")
     split.add_argument("--folds", type=int, default=5, metavar="K", help="K-fold split of CORPUS by post (default 5)")
     ev.add_argument("--gold", metavar="DIR", help="directory of gold files NAME.json for the test dumps")
-    ev.add_argument("--model-params", nargs="+", default=[], metavar="KEY=VALUE",
-                    help="training parameters, e.g. tag_c=5 commentary_c=2 min_tag_examples=2 "
-                         "(see training/train.py TrainParams)")
+    ev.add_argument("--model-params", nargs="+", default=[], metavar="KEY=VALUE", help=MODEL_PARAMS_HELP)
     ev.add_argument("--peer", choices=["fasttext"], help="also train and score fastText on the same tokens and split")
     ev.add_argument("--format", choices=["text", "json"], default="text", help="text for people, json for scripts")
 
@@ -409,11 +412,13 @@ def _write_results(args: argparse.Namespace, job, items, jobs: int, out, failure
 def cmd_train(args: argparse.Namespace) -> int:
     from training.train import TrainingError, TrainParams, format_report, train
 
-    if args.min_examples < 1:
+    if args.min_examples is not None and args.min_examples < 1:
         raise UsageError("--min-examples must be 1 or more")
-    if not 0 <= args.holdout < 1:
+    if args.holdout is not None and not 0 <= args.holdout < 1:
         raise UsageError("--holdout must be at least 0 and below 1")
-    params = TrainParams(min_tag_examples=args.min_examples, holdout=args.holdout, seed=args.seed)
+    # the options by name win over the same keys in --model-params
+    params = parse_model_params(args.model_params, min_tag_examples=args.min_examples, holdout=args.holdout,
+                                seed=args.seed)
     model_dir = args.model or str(default_model_dir())
     show = _shows_progress(args)
     try:
@@ -452,8 +457,9 @@ def _status(show: bool):
     return say
 
 
-def parse_model_params(pairs: list[str]):
-    """KEY=VALUE pairs -> TrainParams, each value converted to the field's type."""
+def parse_model_params(pairs: list[str], **overrides: Any):
+    """KEY=VALUE pairs -> TrainParams, each value converted to the field's type; ``overrides`` that are not None
+    replace them."""
     from dataclasses import fields
 
     from training.train import TrainParams
@@ -477,7 +483,8 @@ def parse_model_params(pairs: list[str]):
             else:
                 values[key] = raw
         except ValueError:
-            raise UsageError(f"--model-params: {key} needs a {kind}, got {raw!r}") from None
+            raise UsageError(f"--model-params: {key} needs a value of type {kind}, got {raw!r}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
     params = TrainParams(**values)
     if problems := params.problems():
         raise UsageError("--model-params: " + "; ".join(problems))

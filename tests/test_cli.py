@@ -104,6 +104,22 @@ def test_usage_errors_exit_2():
     assert out.returncode == 2 and "--holdout" in out.stderr
 
 
+def test_train_takes_model_params_and_its_own_options_win(tmp_path):
+    bad = run("train", "--model", str(tmp_path / "m"), "--model-params", "commentary_examples=0")
+    assert bad.returncode == 2 and "commentary_examples must be 1 or more" in bad.stderr
+    assert not (tmp_path / "m").exists()
+    small = tmp_path / "c"
+    small.mkdir()
+    for f in sorted((ROOT / "training" / "corpus").glob("*.txt"))[:6]:
+        (small / f.name).write_bytes(f.read_bytes())
+    out = run("train", str(small), "--model", str(tmp_path / "m"), "--model-params", "holdout=0.3",
+              "commentary_examples=40", "seed=7", "--seed", "3")
+    assert out.returncode == 0, out.stderr
+    params = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))["parameters"]
+    assert (params["holdout"], params["seed"], params["commentary_examples"]) == (0.3, 3, 40)
+    assert "commentary_examples=40" in out.stdout
+
+
 @pytest.mark.parametrize("corpus_text, message", [("", "empty file"), ("#A\n#B\n", "no text")])
 def test_train_on_a_useless_corpus_fails_clearly(tmp_path, corpus_text, message):
     (tmp_path / "c").mkdir()
