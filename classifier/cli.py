@@ -410,7 +410,7 @@ def _write_results(args: argparse.Namespace, job, items, jobs: int, out, failure
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from training.train import TrainingError, TrainParams, format_report, train
+    from training.train import TrainingError, format_report, train
 
     if args.min_examples is not None and args.min_examples < 1:
         raise UsageError("--min-examples must be 1 or more")
