@@ -317,6 +317,9 @@ def fit_judge(dumps, tokens, rows, clip_lists, params, fit_commentary, notes: li
             notes.append(f"the commentary model learned from {len(sub_y)} of {len(y)} confident blocks, whole posts "
                          f"drawn at random (commentary_examples={params.commentary_examples})")
             plan, y = sub, sub_y
+        else:
+            notes.append(f"a sample of {params.commentary_examples} blocks would hold one label only: the commentary "
+                         f"model learned from all {len(y)} confident blocks")
     comm, _ = fit_commentary(plan_docs(dumps, tokens, plan), y, params)
     return comm, judge, y
 
