@@ -95,33 +95,27 @@ def rule(votes: str, weight: float, account: bool = False) -> Callable[[RuleFn],
 # A wire lead: who, then the day ("…は29日、", "29日午後、"), near the start of the paragraph.
 WIRE_LEAD_RE = re.compile(r"^[^。「」]{0,50}?(?:\d{1,2}|[０-９]{1,2})日(?:[、,]|午前|午後|夜|朝|未明|夕方|深夜|に(?!本))")
 # Reporting verbs and hearsay endings: the wire reports what someone said or did.
-REPORTING_RE = re.compile(
-    r"(?:と|を|に|が)(?:述べ|発表し|明らかにし|語っ|指摘し|強調し|表明し|報じ|伝え|説明し|批判し|非難し|警告し|訴え|"
-    r"明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)。"
-    r"|ということです。|としています。|としている。|と報じた。|によりますと|によると、|関係者によると"
-)
+# Written once, read two ways below: the whole-text patterns say what a rule means (the tests hold the fast
+# readings to them), the patterns before a full stop are what runs.
+_REPORTED = (r"(?:と|を|に|が)(?:述べ|発表し|明らかにし|語っ|指摘し|強調し|表明し|報じ|伝え|説明し|批判し|非難し|"
+             r"警告し|訴え|明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)"
+             r"|ということです|としています|としている|と報じた")
+_REPORT_ANYWHERE = ("によりますと", "によると、", "関係者によると")
+_ASSERTED = r"か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない"
+_ASSERTED_AT_END = r"(?:ナンセンス|茶番)だ?。?|[!！?？]」?"
+REPORTING_RE = re.compile(f"(?:{_REPORTED})。|" + "|".join(_REPORT_ANYWHERE))
 # Asserting, judging and asking: how commentary ends its sentences (any sentence of the block, quotes aside).
 # The block ends with "!" or "?" (and maybe a closing quote): one such character before the end is enough to
 # look for. "[!！?？]+」?$" would say the same, but searched from every "!" of a long run it reads the rest of the
 # run each time: quadratic in the run.
-ASSERTIVE_RE = re.compile(
-    r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)。"
-    r"|(?:ナンセンス|茶番)だ?。?$|[!！?？]」?$"
-)
+ASSERTIVE_RE = re.compile(f"(?:{_ASSERTED})。|(?:{_ASSERTED_AT_END})$")
 # Plain "…だ。" endings that wire copy uses too: plans, reasons, outlooks, and past tenses in "んだ".
 WIRE_DA_RE = re.compile(r"(?:予定|ため|方針|見通し|意向|考え|見込み|模様|もよう|構え|狙い|初めて|[^な]ん)だ。")
 # The same patterns read at each full stop only (a block has a few; searching the whole block tries every branch
 # at every character): what must stand just before a "。", and what may stand anywhere.
-_REPORT_BEFORE_STOP = re.compile(
-    r"(?:(?:と|を|に|が)(?:述べ|発表し|明らかにし|語っ|指摘し|強調し|表明し|報じ|伝え|説明し|批判し|非難し|警告し|"
-    r"訴え|明言し|言明し|話し|確認し|公表し|示し|分析し|主張し|否定し|求め)(?:た|ました|ている|ています)"
-    r"|ということです|としています|としている|と報じた)$"
-)
-_REPORT_ANYWHERE = ("によりますと", "によると、", "関係者によると")
-_ASSERT_BEFORE_STOP = re.compile(
-    r"(?:か|だ|だろう|のだ|ではないか|過ぎない|すぎない|違いない|らしい|他ならない|はずがない|しかない|ではない)$"
-)
-_ASSERT_AT_END = re.compile(r"(?:(?:ナンセンス|茶番)だ?。?|[!！?？]」?)$")
+_REPORT_BEFORE_STOP = re.compile(f"(?:{_REPORTED})$")
+_ASSERT_BEFORE_STOP = re.compile(f"(?:{_ASSERTED})$")
+_ASSERT_AT_END = re.compile(f"(?:{_ASSERTED_AT_END})$")
 _BEFORE_STOP_CHARS = 16  # longer than any ending the patterns above look for
 # Quoted speech is someone else's voice: a wire report may quote an assertion.
 QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”")
