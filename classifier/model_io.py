@@ -28,7 +28,7 @@ from .linear import LinearTextModel
 from .suggest import NeighbourIndex
 
 FORMAT_NAME = "hashtag-classifier-model"
-FORMAT_VERSION = 2  # 2: the label model, calibration, transitions, reputations, suggesters
+FORMAT_VERSION = 3  # 2: the label model, calibration, transitions, reputations, suggesters; 3: contrast features
 MODEL_FILE = "model.json"
 ENV_MODEL = "CLASSIFIER_MODEL"
 LINEAR_PARTS = ("commentary", "section", "post")

@@ -24,7 +24,8 @@ from .linear import LinearTextModel
 NEIGHBOURS = 10  # nearest tagged sections that vote
 CANDIDATES_PER_SOURCE = 10
 FEATURES = ("linear", "linear_rank", "neighbours", "nearest", "neighbour_rank", "name", "name_count", "frequency",
-            "linear_x_neighbours", "linear_x_name", "neighbours_x_name", "bias")
+            "linear_x_neighbours", "linear_x_name", "neighbours_x_name", "linear_gap",
+            "neighbours_gap", "linear_share", "linear_margin", "neighbours_margin", "name_margin", "bias")
 
 
 def name_key(name: str) -> str:
@@ -186,18 +187,10 @@ class Suggester:
                     explain: bool = False) -> list[list[tuple[str, float, dict | None]]]:
         """``suggest`` for several documents; the linear model scores them all in one pass. Each suggestion is
         (tag, probability, evidence), the evidence None unless ``explain``."""
-        vectors = self.linear.vectorize(docs) if self.linear is not None and docs else None
-        rows = self.linear.predict_proba(vectors=vectors) if vectors is not None else None
-        sims = None
-        if self.neighbours is not None and docs:
-            # the same documents' vectors serve the index when it was built over the linear model's vocabulary
-            shared = vectors is not None and self._shared_vocabulary()
-            sims = self.neighbours.similarities_many(docs, vectors if shared else None)
+        feats_all, sims = self.features_all(docs, keys)
         w = np.asarray(self.weights)
         out = []
-        for i, (doc, key) in enumerate(zip(docs, keys)):
-            feats = candidate_features(self, doc, key, None if rows is None else rows[i],
-                                       None if sims is None else sims[i])
+        for i, (doc, feats) in enumerate(zip(docs, feats_all)):
             if not feats:
                 out.append([])
                 continue
@@ -207,6 +200,25 @@ class Suggester:
             out.append([(t, p, self.evidence(t, doc, feats[t], None if sims is None else sims[i]) if explain
                          else None) for t, p in chosen])
         return out
+
+    def features_all(self, docs: Sequence[Sequence[str]], keys: Sequence[str]
+                     ) -> tuple[list[dict[str, list[float]]], np.ndarray | None]:
+        """The candidates' features of the documents of one dump (its sections, or the one post), and the
+        neighbour similarities. The linear model and the index score all of them in one pass; a candidate is
+        also weighed against the same tag in the dump's other documents, since a blogger rarely tags two
+        sections of one post alike: a section tag says what sets the section apart."""
+        vectors = self.linear.vectorize(docs) if self.linear is not None and docs else None
+        rows = self.linear.predict_proba(vectors=vectors) if vectors is not None else None
+        sims = None
+        if self.neighbours is not None and docs:
+            # the same documents' vectors serve the index when it was built over the linear model's vocabulary
+            shared = vectors is not None and self._shared_vocabulary()
+            sims = self.neighbours.similarities_many(docs, vectors if shared else None)
+        out = [candidate_features(self, doc, key, None if rows is None else rows[i], None if sims is None else sims[i])
+               for i, (doc, key) in enumerate(zip(docs, keys))]
+        if rows is not None and len(docs) > 1:
+            _contrast(self.linear.class_index, rows, out)
+        return out, sims
 
     def evidence(self, tag: str, doc: Sequence[str], features: list[float], sims: np.ndarray | None
                  ) -> dict:
@@ -273,6 +285,8 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
     frequency = s.frequency
     out: dict[str, list[float]] = {}
+    top_p = max((p for p, _ in linear.values()), default=0.0)
+    top_v = max(votes.values(), default=0.0)
     for tag in tags:
         if tag not in s.counts:
             continue  # a name seen by a source but not a tag of this level
@@ -284,10 +298,43 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
         name, count = names.get(tag, (0.0, 0.0))
         v = votes.get(tag, 0.0)
         out[tag] = [p, 1.0 / rank, v, nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
-                    name, count, frequency[tag], p * v, p * name, v * name, 1.0]
+                    name, count, frequency[tag], p * v, p * name, v * name,
+                    p - top_p, v - top_v, 1.0, p, v, count, 1.0]
     return out
+
+
+def _contrast(class_index: dict[str, int], rows: np.ndarray, feats: list[dict[str, list[float]]]) -> None:
+    """Sets each candidate's contrast features: its linear score as a share of the same tag's scores over all the
+    dump's documents, and its margin over the best of the others. (With one document: 1 and the score itself.)"""
+    totals = rows.sum(axis=0)
+    order = np.argsort(-rows, axis=0, kind="stable")
+    first, second = order[0], order[1]
+    share_at, margin_at = FEATURES.index("linear_share"), FEATURES.index("linear_margin")
+    for i, fs in enumerate(feats):
+        for tag, f in fs.items():
+            j = class_index.get(tag)
+            if j is None:
+                continue
+            p = rows[i, j]
+            other = rows[second[j] if first[j] == i else first[j], j]
+            f[share_at] = float(p / totals[j]) if totals[j] > 0 else 1.0
+            f[margin_at] = float(p - other)
+    for name, margin in (("neighbours", "neighbours_margin"), ("name_count", "name_margin")):
+        at, to = FEATURES.index(name), FEATURES.index(margin)
+        best: dict[str, list[float]] = {}  # the two largest values of each tag over the documents
+        for fs in feats:
+            for tag, f in fs.items():
+                top = best.setdefault(tag, [0.0, 0.0])
+                if f[at] > top[0]:
+                    top[:] = [f[at], top[0]]
+                elif f[at] > top[1]:
+                    top[1] = f[at]
+        for fs in feats:
+            for tag, f in fs.items():
+                top = best[tag]
+                f[to] = f[at] - (top[1] if f[at] >= top[0] else top[0])
 
 
 # Used until a level has enough held-out examples to fit its own weights (a tiny archive): each source counts,
 # the linear model most, as measured on the bundled corpus (docs/BENCHMARKS.md).
-FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 1.0, 2.0, 0.5, 0.5, 0.0, 0.0, 0.0, -3.5]
+FALLBACK_WEIGHTS = [4.0, 1.0, 3.0, 2.0, 1.0, 2.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -3.5]

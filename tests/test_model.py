@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from classifier import ModelError, Predictor
-from classifier.model_io import MODEL_FILE, load_model, save_model
+from classifier.model_io import FORMAT_VERSION, MODEL_FILE, load_model, save_model
 from classifier.parser import default_outlets
 from classifier.tokenize import Tokenizer
 from training import commentary_fit
@@ -177,7 +177,7 @@ def test_corrupt_and_missing_models_are_refused_clearly(trained_model, tmp_path)
 
 def test_model_json_records_versions_vocabulary_and_fingerprint(trained_model):
     meta = json.loads((trained_model / MODEL_FILE).read_text(encoding="utf-8"))
-    assert meta["format_version"] == 2
+    assert meta["format_version"] == FORMAT_VERSION
     assert {"label_model", "calibration", "transitions", "reputation", "suggest"} <= set(meta)
     assert {"sudachipy", "sudachidict-core", "scikit-learn", "numpy"} <= set(meta["versions"])
     assert len(meta["corpus"]["fingerprint"]) == 64
@@ -242,3 +242,24 @@ def test_train_killed_midway_leaves_previous_model_usable(trained_model, tmp_pat
             continue
         before = (target / MODEL_FILE).read_bytes()  # it finished first: the new model is whole
     assert killed, "training finished before any kill: nothing was tested"
+
+
+def test_contrast_features_weigh_a_tag_against_the_dumps_other_sections():
+    """A section tag says what sets a section apart: the same tag scored in two sections of one dump gets a
+    positive margin where it is strongest and a negative one elsewhere; a lone document gets share 1, margin p."""
+    from classifier.linear import LinearTextModel
+    from classifier.suggest import FALLBACK_WEIGHTS, FEATURES, Suggester
+
+    linear = LinearTextModel(["a", "b"], np.ones(2), np.array([[4.0, 1.0], [0.0, 3.0]]), np.zeros(2), ["X", "Y"])
+    s = Suggester(linear, None, None, {"X": 3, "Y": 2}, list(FALLBACK_WEIGHTS))
+    docs = [["a", "a", "a"], ["a", "b"], ["b"]]
+    feats, _ = s.features_all(docs, ["", "", ""])
+    share, margin = FEATURES.index("linear_share"), FEATURES.index("linear_margin")
+    rows = linear.predict_proba(docs)
+    x = rows[:, 0]
+    assert feats[0]["X"][margin] == pytest.approx(x[0] - x[1]) and feats[0]["X"][margin] > 0
+    assert feats[1]["X"][margin] == pytest.approx(x[1] - x[0]) and feats[1]["X"][margin] < 0
+    assert feats[0]["X"][share] == pytest.approx(x[0] / x.sum())
+    assert sum(f["X"][share] for f in feats) == pytest.approx(1.0)
+    alone, _ = s.features_all(docs[:1], [""])
+    assert alone[0]["X"][share] == 1.0 and alone[0]["X"][margin] == pytest.approx(x[0])

@@ -148,11 +148,14 @@ def combining_weights(data: LevelData, tok: Tokenizer, params, names: TagNames) 
         inner = fit_suggester(data.subset(train), tok, params, names, fit_weights=False)
         if inner is None:
             continue
-        for i in test:
-            gold = set(data.tags[i])
-            for tag, feats in candidate_features(inner, data.docs[i], data.keys[i]).items():
-                xs.append(feats[:-1])  # the bias is the regression's intercept
-                ys.append(int(tag in gold))
+        for group in sorted({data.groups[i] for i in test}):
+            members = [i for i in test if data.groups[i] == group]  # the held-out dump's documents, together
+            found, _ = inner.features_all([data.docs[i] for i in members], [data.keys[i] for i in members])
+            for i, candidates in zip(members, found):
+                gold = set(data.tags[i])
+                for tag, feats in candidates.items():
+                    xs.append(feats[:-1])  # the bias is the regression's intercept
+                    ys.append(int(tag in gold))
     if len(xs) < MIN_META_EXAMPLES or len(set(ys)) < 2:
         return list(FALLBACK_WEIGHTS)
     clf = LogisticRegression(C=1.0, max_iter=1000)
