@@ -86,7 +86,9 @@ class Judge:
         out: dict[int, tuple[tuple[float, float], float, float]] = {}
         for clip in clip_list if clip_list is not None else clips(dump, verdicts):
             groups = _posts(dump, [k for k in clip if k in evidence])
-            total = [sum(sum(evidence[k]) for k in g) for g in groups]
+            # a post's lines are one account's one post: their mean, not their sum, is its evidence (a sum would
+            # count the account's votes once a line, and let a long post's lines outvote its markers)
+            total = [sum(sum(evidence[k]) for k in g) / len(g) for g in groups]
             if self.transitions is not None:
                 posts = self.transitions.smooth(total)
             else:

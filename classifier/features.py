@@ -27,6 +27,8 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     if tail:
         terms.append("end:" + "|".join(tail))
     terms.append(f"len:{min(len(words) // 10, 8)}")
+    if "「" in words:
+        terms += _quote_terms(words)
     terms += [f"sf:{e}" for e in t.endings]
     if t.endings:
         past = sum(e == "aux:た" for e in t.endings) / len(t.endings)
@@ -39,6 +41,24 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     else:
         terms += [f"l:{x}" for x in t.links if x != PIC_TOKEN]
     return terms
+
+
+_AFTER_QUOTE = frozenset(("と", "って", "を", "が", "は", "の", "だ", "に", "も", "。", "、"))
+
+
+def _quote_terms(words: Sequence[str]) -> list[str]:
+    """The shape of each quote: short (a word or a phrase, as scare quotes are) or long (a statement, as a
+    report quotes), and the word after it: 「足並み」をそろえる is not 「…」と述べた."""
+    out = []
+    start = -1
+    for j, w in enumerate(words):
+        if w == "「":
+            start = j
+        elif w == "」" and start >= 0:
+            after = words[j + 1] if j + 1 < len(words) else ""
+            out.append(f"q:{'short' if j - start <= 4 else 'long'}|{after if after in _AFTER_QUOTE else '*'}")
+            start = -1
+    return out
 
 
 def _tail(words: Sequence[str]) -> list[str]:

@@ -144,7 +144,9 @@ def _visible(text: str) -> int:
 def _mark_chrome(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
     free = [i for i in filled if kinds[i] is None]
     for i in free:
-        if is_page_chrome(lines[i].text):
+        # A post's own link (t.co) is never a page's chrome: where no attribution follows it (the embed's footer
+        # was not copied), it is still the text of a post.
+        if is_page_chrome(lines[i].text) and not _post_link(lines[i].text):
             kinds[i] = CHROME
     _mark_footer(lines, filled, kinds)
     _mark_lists(lines, filled, kinds)
@@ -164,7 +166,7 @@ def _mark_lists(lines: list[Line], filled: list[int], kinds: list[str | None]) -
         text = lines[i].text
         if kinds[i] == CHROME:
             in_list = is_nav_word(text) or LIST_MARKER_RE.match(text) is not None or (in_list and contiguous)
-        elif kinds[i] is None and in_list and contiguous and _list_item(text):
+        elif kinds[i] is None and in_list and contiguous and _list_item(text) and not _post_link(text):
             kinds[i] = CHROME
         else:
             in_list = False

@@ -93,3 +93,30 @@ def test_rules_log_odds_is_the_label_models_verdict(predictor, explained):
         for b in dump.blocks:
             if b.evidence:
                 assert b.evidence["prior"] == pytest.approx(logit(lm.prior), abs=1e-4)
+
+
+def test_a_posts_lines_weigh_as_their_mean(predictor):
+    """The lines of one embedded post share one verdict, made of the mean of their evidence: a long post's lines do
+    not count its account's votes once a line, nor outvote a marker on one of them."""
+    prior = logit(predictor.judge.label_model.prior)
+    checked = 0
+    for path in sorted((ROOT / "training" / "corpus2").glob("0*.txt")):
+        blocks = predictor.tag(read(path), str(path), explain=True).blocks
+        for k, b in enumerate(blocks):
+            if b.kind != "post_text" or (k and blocks[k - 1].kind == "post_text"):
+                continue
+            group = [b]
+            while k + len(group) < len(blocks) and blocks[k + len(group)].kind == "post_text":
+                group.append(blocks[k + len(group)])
+            if len(group) < 2:
+                continue
+
+            def part(x):
+                m = x.evidence.get("model") or {}
+                return x.evidence["rules_log_odds"] - prior + (0.0 if m.get("says_nothing") else m.get("calibrated", 0))
+
+            mean = sum(part(x) for x in group) / len(group)
+            for x in group:
+                assert x.evidence["smoothing"]["log_odds_before"] == pytest.approx(mean + prior, abs=1e-3)
+            checked += 1
+    assert checked, "the corpus has multi-line embedded posts"

@@ -196,3 +196,27 @@ def test_validate_catches_broken_invariants():
     del d.blocks[5]
     with pytest.raises(ValueError, match="do not tile"):
         d.validate()
+
+
+def test_a_posts_own_link_without_its_attribution_is_text_not_chrome():
+    """Where an embed's footer was not copied, its t.co link is still a post's text, even under a head that opens a
+    list of headlines; a blog's own link stays chrome."""
+    d = parse("https://example-blog.hatenablog.com\n\n【速報】\n港湾ストが三日目に 物流に遅れ\n"
+              "https://t.co/Ab12Cd34Ef\n\n沿岸の港で始まったストライキは三日目に入った。\n", "x")
+    k = kinds(d)
+    assert k[1] == "chrome"
+    assert k[5] == "body" and labels(d)[5] == "wire"
+
+
+def test_quote_shapes_are_features():
+    """A scare quote (a word in 「」 inside a sentence) and a reported statement (a long quote, then と) give the
+    commentary model different terms."""
+    from classifier.features import block_terms
+    from classifier.tokenize import Tokenizer
+
+    tok = Tokenizer()
+    scare = block_terms(tok.tokenize("両国が「足並み」をそろえる。"))
+    said = block_terms(tok.tokenize("外相は「交渉の扉は開かれている」と述べた。"))
+    assert "q:short|を" in scare and not any(t.startswith("q:long") for t in scare)
+    assert "q:long|と" in said and not any(t.startswith("q:short") for t in said)
+    assert not any(t.startswith("q:") for t in block_terms(tok.tokenize("引用のない文だ。")))
