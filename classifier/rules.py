@@ -59,8 +59,8 @@ class Cues:
 
     @classmethod
     def of(cls, text: str) -> "Cues":
-        return cls(EMOJI_RE.search(text) is not None, PIC_LINK_RE.search(text) is not None,
-                   WIRE_LEAD_RE.search(text) is not None, reports_like(text))
+        return cls(EMOJI_RE.search(text) is not None, PIC_LINK_RE.search(text) is not None, has_wire_lead(text),
+                   reports_like(text))
 
     @property
     def marked(self) -> bool:
@@ -94,6 +94,16 @@ def rule(votes: str, weight: float, account: bool = False) -> Callable[[RuleFn],
 # --- register patterns -----------------------------------------------------------------------------------
 # A wire lead: who, then the day ("…は29日、", "29日午後、"), near the start of the paragraph.
 WIRE_LEAD_RE = re.compile(r"^[^。「」]{0,50}?(?:\d{1,2}|[０-９]{1,2})日(?:[、,]|午前|午後|夜|朝|未明|夕方|深夜|に(?!本))")
+# WIRE_LEAD_RE's "日" stands within its first this many characters: a block without one there is no lead.
+_LEAD_DAY_CHARS = 53  # up to 50 characters, two digits, then 日
+
+
+def has_wire_lead(text: str) -> bool:
+    """WIRE_LEAD_RE's verdict; the lazy prefix is tried at every position up to 50, so a cheap look for its "日"
+    first settles most blocks."""
+    return text.find("日", 0, _LEAD_DAY_CHARS) >= 0 and WIRE_LEAD_RE.search(text) is not None
+
+
 # Reporting verbs and hearsay endings: the wire reports what someone said or did.
 # Written once, read two ways below: the whole-text patterns say what a rule means (the tests hold the fast
 # readings to them), the patterns before a full stop are what runs.
@@ -160,7 +170,10 @@ def asserts(text: str, bare: str | None = None) -> bool:
 
 def reports_like(text: str) -> bool:
     """REPORTING_RE's verdict, read at each full stop."""
-    return any(x in text for x in _REPORT_ANYWHERE) or _before_a_stop(text, _REPORT_BEFORE_STOP)
+    for x in _REPORT_ANYWHERE:  # a loop, not any() over a generator: this runs on every block
+        if x in text:
+            return True
+    return _before_a_stop(text, _REPORT_BEFORE_STOP)
 
 
 def _before_a_stop(text: str, pattern: re.Pattern[str]) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .document import BODY, CHROME, POST_TEXT, TAG, Dump
 from .patterns import LEADING_EMOJI_RE
-from .rules import SIGN_OFF_RE, WIRE_LEAD_RE
+from .rules import SIGN_OFF_RE, has_wire_lead
 
 PRIOR_TRANSITIONS = 20.0  # pseudo-counts of the prior below
 PRIOR = {"start": 0.2, "enter": 0.15, "stay": 0.8}  # P(first is C), P(C after W), P(C after C)
@@ -106,7 +106,7 @@ def _wire_lead(text: str, verdict) -> bool:
     """Does the block open like a report? The rules' verdict already knows (its wire_lead vote)."""
     if verdict is not None:
         return "wire_lead" in verdict.votes
-    return WIRE_LEAD_RE.search(text) is not None
+    return has_wire_lead(text)
 
 
 def _same_post(dump: Dump, prev: int, k: int) -> bool:
