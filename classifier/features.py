@@ -49,18 +49,19 @@ def _tail(words: Sequence[str]) -> list[str]:
     return list(words[max(0, end - ENDING_WORDS) : end])
 
 
-def _context_terms(prefix: str, block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
+def _context_terms(block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
+    """What a block shows the blocks beside it, without the side's prefix."""
     if block is None:
-        return [f"{prefix}k:none"]
-    terms = [f"{prefix}k:{block.kind}"]
+        return ["k:none"]
+    terms = [f"k:{block.kind}"]
     if t is not None:
         # The neighbour's register, not its topic: how it ends, and whether it carries markers.
         tail = _tail(t.words)
         if tail:
-            terms.append(f"{prefix}end:" + "|".join(tail))
-            terms.append(f"{prefix}last:{tail[-1]}")
+            terms.append("end:" + "|".join(tail))
+            terms.append(f"last:{tail[-1]}")
         if markers and t.emoji:
-            terms.append(f"{prefix}e:<any>")
+            terms.append("e:<any>")
     return terms
 
 
@@ -70,14 +71,20 @@ def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool =
     in block order."""
     docs: list[list[str]] = []
     blocks = dump.blocks
+    shown: dict[int | None, list[str]] = {}  # each block's context terms, made once for both its neighbours
+
+    def context(prefix: str, j: int | None) -> list[str]:
+        if j not in shown:
+            shown[j] = _context_terms(None if j is None else blocks[j], _tok(tokens, j), markers)
+        return [prefix + x for x in shown[j]]
+
     for k in range(len(blocks)) if indices is None else indices:
         b, t = blocks[k], tokens[k]
         if t is None:
             continue
-        prev_k, next_k = _neighbour(blocks, k, -1), _neighbour(blocks, k, +1)
         doc = [f"k:{b.kind}"] + block_terms(t, markers)
-        doc += _context_terms("p", blocks[prev_k] if prev_k is not None else None, _tok(tokens, prev_k), markers)
-        doc += _context_terms("n", blocks[next_k] if next_k is not None else None, _tok(tokens, next_k), markers)
+        doc += context("p", _neighbour(blocks, k, -1))
+        doc += context("n", _neighbour(blocks, k, +1))
         docs.append(doc)
     return docs
 

@@ -127,7 +127,8 @@ class Predictor:
         out: dict[int, float] = {}
         for batch in _batches(tokens):
             docs = commentary_docs(dump, tokens, indices=batch)
-            out.update(zip(batch, self.model.commentary.predict_proba(docs)[:, 0]))
+            # as Python floats: the verdicts read each one several times, and NumPy scalars are slow to compute with
+            out.update(zip(batch, self.model.commentary.predict_proba(docs)[:, 0].tolist()))
         return out
 
     def suggester(self, level: str) -> Suggester | None:
