@@ -59,8 +59,8 @@ class Cues:
 
     @classmethod
     def of(cls, text: str) -> "Cues":
-        return cls(EMOJI_RE.search(text) is not None, PIC_LINK_RE.search(text) is not None, has_wire_lead(text),
-                   reports_like(text))
+        picture = "/" in text and PIC_LINK_RE.search(text) is not None  # most blocks have no "/" to look from
+        return cls(EMOJI_RE.search(text) is not None, picture, has_wire_lead(text), reports_like(text))
 
     @property
     def marked(self) -> bool:
