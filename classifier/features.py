@@ -29,7 +29,7 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     terms.append(f"len:{min(len(words) // 10, 8)}")
     terms += [f"sf:{e}" for e in t.endings]
     if t.endings:
-        past = sum(e == "aux:た" for e in t.endings) / len(t.endings)
+        past = t.endings.count("aux:た") / len(t.endings)
         terms.append(f"sf_past:{round(past * 4)}")  # the share of sentences that report the past, in quarters
     if markers:
         terms += [f"e:{e}" for e in t.emoji]

@@ -54,7 +54,7 @@ class LinearTextModel:
         found = np.fromiter(map(self.index.get, chain.from_iterable(docs), repeat(-1)), dtype=np.int64, count=total)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keep = found >= 0
-        keys, tf = np.unique(doc_of[keep] * n_terms + found[keep], return_counts=True)
+        keys, tf = counted(doc_of[keep] * n_terms + found[keep])
         rows, cols = keys // n_terms, keys % n_terms
         w = np.log(tf) + 1.0 if self.sublinear_tf else tf.astype(np.float64)
         w *= self.idf[cols]
@@ -70,7 +70,7 @@ class LinearTextModel:
             return out
         # rows are sorted, so each document's terms are contiguous: sum them with one reduceat per slice of
         # classes (slices keep the (classes x terms) product small whatever the number of classes)
-        present, starts = np.unique(rows, return_index=True)
+        present, starts = runs(rows)
         for c0 in range(0, len(self.classes), CLASS_SLICE):
             block = self.coef[c0 : c0 + CLASS_SLICE, cols] * w
             out[present, c0 : c0 + CLASS_SLICE] += np.add.reduceat(block, starts, axis=1).T
@@ -81,3 +81,21 @@ class LinearTextModel:
         if vectors is None and not docs:
             return np.zeros((0, len(self.classes)))
         return 1.0 / (1.0 + np.exp(-self.decision_function(docs, vectors)))
+
+
+def runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and where the run of each starts: np.unique(ordered,
+    return_index=True) for sorted input, without its general-purpose checks and its stable sort (a dump is
+    scored in small arrays, where those cost more than the work)."""
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return ordered[starts], starts
+
+
+def counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_counts=True) for integer keys (sorted in place)."""
+    keys.sort()
+    distinct, starts = runs(keys)
+    return distinct, np.diff(starts, append=len(keys))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable
 
 import numpy as np
@@ -329,10 +330,13 @@ def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
     return verdict(vote_row(view), model or PRIOR_LABEL_MODEL)
 
 
-def verdict(votes: dict[str, str], model: LabelModel, weights: dict[str, float] | None = None) -> Verdict:
-    """The label model's verdict on one block's votes (``weights``: model.weights, when already at hand)."""
+def verdict(votes: dict[str, str], model: LabelModel, weights: dict[str, float] | None = None,
+            prior: float | None = None) -> Verdict:
+    """The label model's verdict on one block's votes (``weights``: model.weights, ``prior``: the log-odds of
+    model.prior, when already at hand)."""
     weights = model.weights if weights is None else weights
-    log_odds = logit(model.prior) + sum(weights.get(name, 0.0) for name in votes)
+    prior = logit(model.prior) if prior is None else prior
+    log_odds = prior + sum(map(weights.get, votes, repeat(0.0)))  # the votes in order, as a loop would add them
     label = COMMENTARY if log_odds > 0 else WIRE
     return Verdict(label, [n for n, v in votes.items() if v == label], log_odds, votes)
 
@@ -403,7 +407,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
     """Set every block's label and rules by the rules alone; returns each text block's verdict (None for the
     other blocks)."""
     model = model or PRIOR_LABEL_MODEL
-    weights = model.weights
+    weights, prior = model.weights, logit(model.prior)
     verdicts: list[Verdict | None] = []
     for b, v in zip(dump.blocks, views(dump, outlets, reputation)):
         if v is None:
@@ -411,7 +415,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
             b.rules = ["tag_line"] if b.kind == TAG else [f"{b.kind}_line"]
             verdicts.append(None)
             continue
-        found = verdict(vote_row(v), model, weights)
+        found = verdict(vote_row(v), model, weights, prior)
         b.label, b.rules = found.label, list(found.rules)
         verdicts.append(found)
     return verdicts

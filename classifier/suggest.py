@@ -19,7 +19,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
-from .linear import LinearTextModel
+from .linear import LinearTextModel, counted
 
 NEIGHBOURS = 10  # nearest tagged sections that vote
 CANDIDATES_PER_SOURCE = 10
@@ -97,7 +97,7 @@ class NeighbourIndex:
         query = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keep = found >= 0
         n_terms = len(self.terms)
-        keys, tf = np.unique(query[keep] * n_terms + found[keep], return_counts=True)
+        keys, tf = counted(query[keep] * n_terms + found[keep])
         if not len(keys):
             return n, empty, empty, np.zeros(0)
         rows, cols = keys // n_terms, keys % n_terms
