@@ -9,7 +9,8 @@ Tag lines are never read by either: they are the labels.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 
 from .document import Block, Dump
 from .tokenize import PIC_TOKEN, Tokens
@@ -21,8 +22,15 @@ _CLOSERS = frozenset(("。", "」", "』", ")", "）", "!", "！", "?", "？"))
 def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     """A block's own terms. With markers=False, emoji and picture links are left out (marker dropout)."""
     words = t.register  # names and numbers as their kind: register, not topic
-    terms = [f"w:{w}" for w in words]
-    terms += [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
+    return [f"{WORD_PREFIX}{w}" for w in words] + _block_rest(t, words, markers)
+
+
+WORD_PREFIX = "w:"  # a word's term; scoring looks its words up without making the terms (see commentary_columns)
+
+
+def _block_rest(t: Tokens, words: tuple[str, ...], markers: bool) -> list[str]:
+    """A block's own terms after its words' terms: word pairs, ending, length, sentence ends, markers."""
+    terms = [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
     tail = _tail(words)
     if tail:
         terms.append("end:" + "|".join(tail))
@@ -69,7 +77,32 @@ def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool =
                     indices: Sequence[int] | None = None) -> list[list[str]]:
     """The commentary model's document for every text block of a dump (or for the blocks ``indices`` names),
     in block order."""
-    docs: list[list[str]] = []
+    return [[kind, *(f"{WORD_PREFIX}{w}" for w in words), *rest]
+            for kind, words, rest in _commentary_parts(dump, tokens, markers, indices)]
+
+
+def commentary_columns(dump: Dump, tokens: Sequence[Tokens | None], index: Mapping[str, int],
+                       word_index: Mapping[str, int], indices: Sequence[int] | None = None
+                       ) -> tuple[list[int], list[int]]:
+    """What looking up every term of commentary_docs in a model's ``index`` gives (-1 for a term it does not
+    know), flat, with each document's number of terms: scoring needs no more. The words are looked up as they
+    are in ``word_index`` (the index's word terms without their prefix): their terms are never made, and the
+    words' hashes are already known, which spares a string and a hash for almost half of all terms."""
+    found: list[int] = []
+    lengths: list[int] = []
+    get, get_word = index.get, word_index.get
+    for kind, words, rest in _commentary_parts(dump, tokens, True, indices):
+        found.append(get(kind, -1))
+        found += map(get_word, words, repeat(-1))
+        found += map(get, rest, repeat(-1))
+        lengths.append(1 + len(words) + len(rest))
+    return found, lengths
+
+
+def _commentary_parts(dump: Dump, tokens: Sequence[Tokens | None], markers: bool, indices: Sequence[int] | None
+                      ) -> Iterator[tuple[str, tuple[str, ...], list[str]]]:
+    """Each text block's document in three parts: its kind's term, its words (whose terms are WORD_PREFIX and
+    the word), and the rest of its terms, its neighbours' included."""
     blocks = dump.blocks
     shown: dict[int | None, list[str]] = {}  # each block's context terms, made once for both its neighbours
 
@@ -82,11 +115,11 @@ def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool =
         b, t = blocks[k], tokens[k]
         if t is None:
             continue
-        doc = [f"k:{b.kind}"] + block_terms(t, markers)
-        doc += context("p", _neighbour(blocks, k, -1))
-        doc += context("n", _neighbour(blocks, k, +1))
-        docs.append(doc)
-    return docs
+        words = t.register  # names and numbers as their kind: register, not topic
+        rest = _block_rest(t, words, markers)
+        rest += context("p", _neighbour(blocks, k, -1))
+        rest += context("n", _neighbour(blocks, k, +1))
+        yield f"k:{b.kind}", words, rest
 
 
 def _neighbour(blocks: list[Block], k: int, step: int) -> int | None:

@@ -26,6 +26,7 @@ class LinearTextModel:
     sublinear_tf: bool = True
     _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
     _class_index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_prefix: dict[str, dict[str, int]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def class_index(self) -> dict[str, int]:
@@ -39,19 +40,36 @@ class LinearTextModel:
             self._index = {t: i for i, t in enumerate(self.terms)}
         return self._index
 
+    def prefixed_index(self, prefix: str) -> dict[str, int]:
+        """The columns of the terms that start with ``prefix``, by the rest of the term (made once a prefix)."""
+        if self._by_prefix is None:
+            self._by_prefix = {}
+        if prefix not in self._by_prefix:
+            cut = len(prefix)
+            self._by_prefix[prefix] = {t[cut:]: i for t, i in self.index.items() if t.startswith(prefix)}
+        return self._by_prefix[prefix]
+
     def vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """The TF-IDF vectors of documents as (n_docs, rows, cols, weights), l2-normalised, sorted by row.
 
-        The terms of every document go through one C-level pass (map over dict.get), and one np.unique over
+        The terms of every document go through one C-level pass (map over dict.get), and one sort of
         (document, column) keys counts them; norms are summed per document with np.bincount. No Python loop
         runs per term, and no sparse-matrix library is needed (SciPy stays out of the start-up)."""
-        n, n_terms = len(docs), len(self.terms)
+        n = len(docs)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
         total = int(lengths.sum())
-        if total == 0 or n_terms == 0:
+        if total == 0 or not self.terms:
+            return self.vectorize_found(np.zeros(0, dtype=np.int64), lengths)
+        found = np.fromiter(map(self.index.get, chain.from_iterable(docs), repeat(-1)), dtype=np.int64, count=total)
+        return self.vectorize_found(found, lengths)
+
+    def vectorize_found(self, found: np.ndarray, lengths: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """``vectorize`` from the documents' terms already looked up: their columns (-1 for a term not in the
+        vocabulary), flat, and each document's number of terms."""
+        n, n_terms = len(lengths), len(self.terms)
+        if not len(found) or n_terms == 0:
             empty = np.zeros(0, dtype=np.int64)
             return n, empty, empty, np.zeros(0)
-        found = np.fromiter(map(self.index.get, chain.from_iterable(docs), repeat(-1)), dtype=np.int64, count=total)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keep = found >= 0
         keys, tf = counted(doc_of[keep] * n_terms + found[keep])
