@@ -171,10 +171,7 @@ def asserts(text: str, bare: str | None = None) -> bool:
 
 def reports_like(text: str) -> bool:
     """REPORTING_RE's verdict, read at each full stop."""
-    for x in _REPORT_ANYWHERE:  # a loop, not any() over a generator: this runs on every block
-        if x in text:
-            return True
-    return _before_a_stop(text, _REPORT_BEFORE_STOP)
+    return _has_any(text, _REPORT_ANYWHERE) or _before_a_stop(text, _REPORT_BEFORE_STOP)
 
 
 def _before_a_stop(text: str, pattern: re.Pattern[str]) -> bool:
@@ -287,13 +284,36 @@ def assertive_ending(v: BlockView) -> Vote:
 def reader_address(v: BlockView) -> Vote:
     """Speaks to the reader, outside quotes: "皆さん", "読者の…", "…てください", "ご覧ください"."""
     bare = v.unquoted
-    return COMMENTARY if READER_RE.search(bare) or REQUEST_RE.search(bare) else None
+    return COMMENTARY if READER_RE.search(bare) or requests(bare) else None
+
+
+# Every request has one of these: a cheap look settles the blocks without one before REQUEST_RE is tried.
+_REQUEST_WORDS = ("さい", "しい", "しょう", "しよう")
+# Every polite opinion has one of these (でしょう, 思います, べきです, ません, ...).
+_POLITE_WORDS = ("です", "ます", "ません", "しょう")
+
+
+def requests(text: str) -> bool:
+    """REQUEST_RE's verdict."""
+    return _has_any(text, _REQUEST_WORDS) and REQUEST_RE.search(text) is not None
+
+
+def opines_politely(text: str) -> bool:
+    """POLITE_OPINION_RE's verdict."""
+    return _has_any(text, _POLITE_WORDS) and POLITE_OPINION_RE.search(text) is not None
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:  # a loop, not any() over a generator: this runs on every block
+        if w in text:
+            return True
+    return False
 
 
 @rule(COMMENTARY, weight=1.5)
 def polite_opinion(v: BlockView) -> Vote:
     """An opinion in です/ます, outside quotes: "…でしょう。", "…ではないでしょうか。", "…と思います。"."""
-    return COMMENTARY if POLITE_OPINION_RE.search(v.unquoted) else None
+    return COMMENTARY if opines_politely(v.unquoted) else None
 
 
 # --- combining ---------------------------------------------------------------------------------------------

@@ -199,7 +199,9 @@ def test_full_stop_readings_equal_the_whole_patterns():
 
 FAST_PIECES = PIECES + ["シェア", "この記事を", "する", "広告", "AD", "はこちら", "こちらから", "pic.twitter.com/ab",
                         "PIC.Twitter.COM/x", "https://t.co/x", "WWW.", "29日", "２９日", "日", "に本", "午後", "、",
-                        "は", "x" * 40, "🇯🇵", "😀", "\n"]
+                        "は", "x" * 40, "🇯🇵", "😀", "\n", "て", "ください", "下さい", "欲しい", "ご覧ください", "ましょう",
+                        "しよう", "でしょう", "ではないでしょうか", "と思います", "べきです", "に過ぎません", "ありません",
+                        "ですね", "ません", "のです", "さい", "しい", "です", "ます"]
 
 
 @settings(max_examples=2000, deadline=None)
@@ -214,3 +216,5 @@ def test_fast_readings_say_what_their_patterns_say(line):
     assert R.Cues.of(line).picture == (P.PIC_LINK_RE.search(line) is not None), line
     assert _visible(line) == len(P.URL_RE.sub("", line).strip()), line
     assert P.has_copyright(line) == P.has_copyright(line.strip()), line
+    assert R.requests(line) == (R.REQUEST_RE.search(line) is not None), line
+    assert R.opines_politely(line) == (R.POLITE_OPINION_RE.search(line) is not None), line
