@@ -196,7 +196,9 @@ class Suggester:
             if not feats:
                 out.append([])
                 continue
-            probs = 1.0 / (1.0 + np.exp(-(np.array(list(feats.values())) @ w)))
+            # one flat pass over the candidates' features (np.array of a list of lists reads it twice)
+            x = np.fromiter(chain.from_iterable(feats.values()), dtype=np.float64).reshape(len(feats), -1)
+            probs = 1.0 / (1.0 + np.exp(-(x @ w)))
             scored = sorted(zip(feats, probs.tolist()), key=lambda ts: (-ts[1], ts[0]))
             chosen = [(t, p) for t, p in scored[: max(k, 0)] if p >= floor]
             out.append([(t, p, self.evidence(t, doc, feats[t], None if sims is None else sims[i]) if explain
@@ -281,8 +283,8 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
         for rank, (i, sim) in enumerate(near, 1):
             for tag in s.neighbours.doc_tags[i]:
                 votes[tag] = votes.get(tag, 0.0) + sim / total
-                nearest[tag] = max(nearest.get(tag, 0.0), sim)
-                first.setdefault(tag, rank)
+                if tag not in first:  # the nearest come most similar first: a tag's first is its best
+                    first[tag], nearest[tag] = rank, sim
     names = s.names.scores(text_key, words, s.neighbours.idf_of if s.neighbours is not None else None
                            ) if s.names is not None else {}
     tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
