@@ -71,9 +71,8 @@ class LinearTextModel:
             empty = np.zeros(0, dtype=np.int64)
             return n, empty, empty, np.zeros(0)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keep = found >= 0
-        keys, tf = counted(doc_of[keep] * n_terms + found[keep])
-        rows, cols = keys // n_terms, keys % n_terms
+        keys, tf = counted((doc_of * n_terms + found)[found >= 0])
+        rows, cols = np.divmod(keys, n_terms)
         w = np.log(tf) + 1.0 if self.sublinear_tf else tf.astype(np.float64)
         w *= self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights=w * w, minlength=n))
@@ -83,7 +82,8 @@ class LinearTextModel:
     def decision_function(self, docs: Sequence[Sequence[str]] | None = None, vectors=None) -> np.ndarray:
         """(n_docs, n_classes) raw scores, all documents at once (``vectors``: from ``vectorize``, if made)."""
         n, rows, cols, w = vectors if vectors is not None else self.vectorize(docs or [])
-        out = np.tile(self.intercept, (n, 1)).astype(np.float64)
+        out = np.empty((n, len(self.intercept)), dtype=np.float64)
+        out[:] = self.intercept  # each row the intercepts (np.tile's generality costs more than the copy)
         if not len(rows):
             return out
         # rows are sorted, so each document's terms are contiguous: sum them with one reduceat per slice of

@@ -72,19 +72,18 @@ class NeighbourIndex:
         if vectors is None:
             vectors = self._vectorize(docs or [])
         n, rows, cols, q = vectors
-        sims = np.zeros((n, n_idx))
         if not len(rows) or not n_idx:
-            return sims
+            return np.zeros((n, n_idx))
         starts = self.indptr[cols]
         counts = self.indptr[cols + 1] - starts
         n_post = int(counts.sum())
         if not n_post:
-            return sims
+            return np.zeros((n, n_idx))
         offsets = np.cumsum(counts) - counts
         take = np.arange(n_post) - np.repeat(offsets, counts) + np.repeat(starts, counts)
         flat = np.repeat(rows, counts) * n_idx + self.doc_ids[take]
-        sims.ravel()[:] = np.bincount(flat, weights=self.weights[take] * np.repeat(q, counts), minlength=n * n_idx)
-        return sims
+        sims = np.bincount(flat, weights=self.weights[take] * np.repeat(q, counts), minlength=n * n_idx)
+        return sims.reshape(n, n_idx)
 
     def _vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         n = len(docs)
