@@ -26,7 +26,7 @@ class LinearTextModel:
     sublinear_tf: bool = True
     _index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
     _class_index: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
-    _by_prefix: dict[str, dict[str, int]] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_prefix: dict[str, dict[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def class_index(self) -> dict[str, int]:
@@ -41,13 +41,14 @@ class LinearTextModel:
         return self._index
 
     def prefixed_index(self, prefix: str) -> dict[str, int]:
-        """The columns of the terms that start with ``prefix``, by the rest of the term (made once a prefix)."""
-        if self._by_prefix is None:
-            self._by_prefix = {}
-        if prefix not in self._by_prefix:
+        """The columns of the terms that start with ``prefix``, by the rest of the term (made once a prefix).
+        Safe from several threads: a thread that finds none makes its own, and the last one made is kept."""
+        made = self._by_prefix.get(prefix)
+        if made is None:
             cut = len(prefix)
-            self._by_prefix[prefix] = {t[cut:]: i for t, i in self.index.items() if t.startswith(prefix)}
-        return self._by_prefix[prefix]
+            made = {t[cut:]: i for t, i in self.index.items() if t.startswith(prefix)}
+            self._by_prefix = {**self._by_prefix, prefix: made}
+        return made
 
     def vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """The TF-IDF vectors of documents as (n_docs, rows, cols, weights), l2-normalised, sorted by row.
