@@ -9,7 +9,8 @@ Tag lines are never read by either: they are the labels.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 
 from .document import Block, Dump
 from .tokenize import PIC_TOKEN, Tokens
@@ -21,8 +22,15 @@ _CLOSERS = frozenset(("。", "」", "』", ")", "）", "!", "！", "?", "？"))
 def block_terms(t: Tokens, markers: bool = True) -> list[str]:
     """A block's own terms. With markers=False, emoji and picture links are left out (marker dropout)."""
     words = t.register  # names and numbers as their kind: register, not topic
-    terms = [f"w:{w}" for w in words]
-    terms += [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
+    return [f"{WORD_PREFIX}{w}" for w in words] + _block_rest(t, words, markers)
+
+
+WORD_PREFIX = "w:"  # a word's term; scoring looks its words up without making the terms (see commentary_columns)
+
+
+def _block_rest(t: Tokens, words: tuple[str, ...], markers: bool) -> list[str]:
+    """A block's own terms after its words' terms: word pairs, ending, length, sentence ends, markers."""
+    terms = [f"b:{a}|{b}" for a, b in zip(words, words[1:])]
     tail = _tail(words)
     if tail:
         terms.append("end:" + "|".join(tail))
@@ -31,7 +39,7 @@ def block_terms(t: Tokens, markers: bool = True) -> list[str]:
         terms += _quote_terms(words)
     terms += [f"sf:{e}" for e in t.endings]
     if t.endings:
-        past = sum(e == "aux:た" for e in t.endings) / len(t.endings)
+        past = t.endings.count("aux:た") / len(t.endings)
         terms.append(f"sf_past:{round(past * 4)}")  # the share of sentences that report the past, in quarters
     if markers:
         terms += [f"e:{e}" for e in t.emoji]
@@ -69,18 +77,19 @@ def _tail(words: Sequence[str]) -> list[str]:
     return list(words[max(0, end - ENDING_WORDS) : end])
 
 
-def _context_terms(prefix: str, block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
+def _context_terms(block: Block | None, t: Tokens | None, markers: bool) -> list[str]:
+    """What a block shows the blocks beside it, without the side's prefix."""
     if block is None:
-        return [f"{prefix}k:none"]
-    terms = [f"{prefix}k:{block.kind}"]
+        return ["k:none"]
+    terms = [f"k:{block.kind}"]
     if t is not None:
         # The neighbour's register, not its topic: how it ends, and whether it carries markers.
         tail = _tail(t.words)
         if tail:
-            terms.append(f"{prefix}end:" + "|".join(tail))
-            terms.append(f"{prefix}last:{tail[-1]}")
+            terms.append("end:" + "|".join(tail))
+            terms.append(f"last:{tail[-1]}")
         if markers and t.emoji:
-            terms.append(f"{prefix}e:<any>")
+            terms.append("e:<any>")
     return terms
 
 
@@ -88,18 +97,49 @@ def commentary_docs(dump: Dump, tokens: Sequence[Tokens | None], markers: bool =
                     indices: Sequence[int] | None = None) -> list[list[str]]:
     """The commentary model's document for every text block of a dump (or for the blocks ``indices`` names),
     in block order."""
-    docs: list[list[str]] = []
+    return [[kind, *(f"{WORD_PREFIX}{w}" for w in words), *rest]
+            for kind, words, rest in _commentary_parts(dump, tokens, markers, indices)]
+
+
+def commentary_columns(dump: Dump, tokens: Sequence[Tokens | None], index: Mapping[str, int],
+                       word_index: Mapping[str, int], indices: Sequence[int] | None = None
+                       ) -> tuple[list[int], list[int]]:
+    """What looking up every term of commentary_docs in a model's ``index`` gives (-1 for a term it does not
+    know), flat, with each document's number of terms: scoring needs no more. The words are looked up as they
+    are in ``word_index`` (the index's word terms without their prefix): their terms are never made, and the
+    words' hashes are already known, which spares a string and a hash for almost half of all terms."""
+    found: list[int] = []
+    lengths: list[int] = []
+    get, get_word = index.get, word_index.get
+    for kind, words, rest in _commentary_parts(dump, tokens, True, indices):
+        found.append(get(kind, -1))
+        found += map(get_word, words, repeat(-1))
+        found += map(get, rest, repeat(-1))
+        lengths.append(1 + len(words) + len(rest))
+    return found, lengths
+
+
+def _commentary_parts(dump: Dump, tokens: Sequence[Tokens | None], markers: bool, indices: Sequence[int] | None
+                      ) -> Iterator[tuple[str, tuple[str, ...], list[str]]]:
+    """Each text block's document in three parts: its kind's term, its words (whose terms are WORD_PREFIX and
+    the word), and the rest of its terms, its neighbours' included."""
     blocks = dump.blocks
+    shown: dict[int | None, list[str]] = {}  # each block's context terms, made once for both its neighbours
+
+    def context(prefix: str, j: int | None) -> list[str]:
+        if j not in shown:
+            shown[j] = _context_terms(None if j is None else blocks[j], _tok(tokens, j), markers)
+        return [prefix + x for x in shown[j]]
+
     for k in range(len(blocks)) if indices is None else indices:
         b, t = blocks[k], tokens[k]
         if t is None:
             continue
-        prev_k, next_k = _neighbour(blocks, k, -1), _neighbour(blocks, k, +1)
-        doc = [f"k:{b.kind}"] + block_terms(t, markers)
-        doc += _context_terms("p", blocks[prev_k] if prev_k is not None else None, _tok(tokens, prev_k), markers)
-        doc += _context_terms("n", blocks[next_k] if next_k is not None else None, _tok(tokens, next_k), markers)
-        docs.append(doc)
-    return docs
+        words = t.register  # names and numbers as their kind: register, not topic
+        rest = _block_rest(t, words, markers)
+        rest += context("p", _neighbour(blocks, k, -1))
+        rest += context("n", _neighbour(blocks, k, +1))
+        yield f"k:{b.kind}", words, rest
 
 
 def _neighbour(blocks: list[Block], k: int, step: int) -> int | None:

@@ -94,6 +94,12 @@ LIST_MARKER_RE = re.compile(r"^\s*+[•・●■◆▶>\-*]?\s*+\d{0,3}\s*+[•�
 CALL_TO_ACTION_RE = re.compile(
     r"^\s*+※|(?:はこちら|こちらから|こちら)[。.]?\s*+$|^\s*+(?:PR|AD|広告)\s*+$|^\s*+(?:この記事を)?シェア(?:する)?\s*+$"
 )
+# The same read fast (what runs): its anchored branches tried at the start only, the "こちら" branch only where the
+# word is. Searched whole, the pattern tries every branch at every character of every line.
+_CALL_TO_ACTION_START_RE = re.compile(
+    r"\s*+※|\s*+(?:PR|AD|広告)\s*+$|\s*+(?:この記事を)?シェア(?:する)?\s*+$"
+)
+_CALL_TO_ACTION_END_RE = re.compile(r"(?:はこちら|こちらから|こちら)[。.]?\s*+$")
 # A footer's row of links: three or more short items between "|" bars ("利用規約 | お問い合わせ | …").
 LINK_ROW_RE = re.compile(r"^\s*+[^|｜。\s][^|｜。]{0,24}+(?:[|｜][^|｜。]{1,25}+){2,}+$")
 # A page's date stamp in the English manner: "2025.11.06 Thu posted at 18:30 JST", "2025/11/06 18:30 updated".
@@ -124,20 +130,33 @@ def is_link_only(text: str) -> bool:
 LONG_SENTENCE_CHARS = 60  # a line this long with a full stop is a paragraph: of chrome, only a footer line can be
 
 
-def is_page_chrome(text: str) -> bool:
-    """A line that is chrome by its shape alone, wherever it stands."""
+def calls_to_action(text: str) -> bool:
+    """CALL_TO_ACTION_RE's verdict."""
+    return (_CALL_TO_ACTION_START_RE.match(text) is not None
+            or "こちら" in text and _CALL_TO_ACTION_END_RE.search(text) is not None)
+
+
+def has_copyright(text: str) -> bool:
+    return COPYRIGHT_RE.search(text) is not None
+
+
+def is_page_chrome(text: str, copyright: bool | None = None) -> bool:
+    """A line that is chrome by its shape alone, wherever it stands. (``copyright``: has_copyright(text), when
+    already known; white space at the edges does not change it.)"""
     s = text.strip()
+    if copyright is None:
+        copyright = has_copyright(s)
     if len(s) > LONG_SENTENCE_CHARS and "。" in s:  # most lines of a dump: skip the shapes that cannot match
-        return bool(COPYRIGHT_RE.search(s) or CALL_TO_ACTION_RE.search(s))
+        return copyright or calls_to_action(s)
     return bool(
-        is_link_only(s)
-        or COPYRIGHT_RE.search(s)
+        copyright
+        or is_link_only(s)
         or DATETIME_ONLY_RE.match(s)
         or STAMP_RE.match(s)
         or LINK_ROW_RE.match(s)
         or CREDIT_RE.match(s)
         or LIST_MARKER_RE.match(s)
-        or CALL_TO_ACTION_RE.search(s)
+        or calls_to_action(s)
         or is_nav_word(s)
     )
 

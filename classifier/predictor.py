@@ -4,10 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .commentary import Judge, judge_from_meta
 from .document import Dump, Suggestion
 from .explain import block_evidence, contributions
-from .features import commentary_docs, topic_doc, words_key
+from .features import WORD_PREFIX, commentary_columns, commentary_docs, topic_doc, words_key
 from .label_model import logit
 from .model_io import Model, load_model
 from .outlets import Outlets
@@ -125,9 +127,14 @@ class Predictor:
         a character of text, so a long dump's would not fit in memory at once. A block's score depends on its
         own document only, so batches give exactly the scores of one pass."""
         out: dict[int, float] = {}
+        model = self.model.commentary
+        index, words = model.index, model.prefixed_index(WORD_PREFIX)
         for batch in _batches(tokens):
-            docs = commentary_docs(dump, tokens, indices=batch)
-            out.update(zip(batch, self.model.commentary.predict_proba(docs)[:, 0]))
+            # the documents' terms as the model's columns, made and looked up in one pass (commentary_columns)
+            found, lengths = commentary_columns(dump, tokens, index, words, batch)
+            vectors = model.vectorize_found(np.array(found, dtype=np.int64), np.array(lengths, dtype=np.int64))
+            # as Python floats: the verdicts read each one several times, and NumPy scalars are slow to compute with
+            out.update(zip(batch, model.predict_proba(vectors=vectors)[:, 0].tolist()))
         return out
 
     def suggester(self, level: str) -> Suggester | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable
 
 import numpy as np
@@ -59,8 +60,8 @@ class Cues:
 
     @classmethod
     def of(cls, text: str) -> "Cues":
-        return cls(EMOJI_RE.search(text) is not None, PIC_LINK_RE.search(text) is not None,
-                   WIRE_LEAD_RE.search(text) is not None, reports_like(text))
+        picture = "/" in text and PIC_LINK_RE.search(text) is not None  # most blocks have no "/" to look from
+        return cls(EMOJI_RE.search(text) is not None, picture, has_wire_lead(text), reports_like(text))
 
     @property
     def marked(self) -> bool:
@@ -94,6 +95,16 @@ def rule(votes: str, weight: float, account: bool = False) -> Callable[[RuleFn],
 # --- register patterns -----------------------------------------------------------------------------------
 # A wire lead: who, then the day ("…は29日、", "29日午後、"), near the start of the paragraph.
 WIRE_LEAD_RE = re.compile(r"^[^。「」]{0,50}?(?:\d{1,2}|[０-９]{1,2})日(?:[、,]|午前|午後|夜|朝|未明|夕方|深夜|に(?!本))")
+# WIRE_LEAD_RE's "日" stands within its first this many characters: a block without one there is no lead.
+_LEAD_DAY_CHARS = 53  # up to 50 characters, two digits, then 日
+
+
+def has_wire_lead(text: str) -> bool:
+    """WIRE_LEAD_RE's verdict; the lazy prefix is tried at every position up to 50, so a cheap look for its "日"
+    first settles most blocks."""
+    return text.find("日", 0, _LEAD_DAY_CHARS) >= 0 and WIRE_LEAD_RE.search(text) is not None
+
+
 # Reporting verbs and hearsay endings: the wire reports what someone said or did.
 # Written once, read two ways below: the whole-text patterns say what a rule means (the tests hold the fast
 # readings to them), the patterns before a full stop are what runs.
@@ -160,7 +171,7 @@ def asserts(text: str, bare: str | None = None) -> bool:
 
 def reports_like(text: str) -> bool:
     """REPORTING_RE's verdict, read at each full stop."""
-    return any(x in text for x in _REPORT_ANYWHERE) or _before_a_stop(text, _REPORT_BEFORE_STOP)
+    return _has_any(text, _REPORT_ANYWHERE) or _before_a_stop(text, _REPORT_BEFORE_STOP)
 
 
 def _before_a_stop(text: str, pattern: re.Pattern[str]) -> bool:
@@ -273,13 +284,36 @@ def assertive_ending(v: BlockView) -> Vote:
 def reader_address(v: BlockView) -> Vote:
     """Speaks to the reader, outside quotes: "皆さん", "読者の…", "…てください", "ご覧ください"."""
     bare = v.unquoted
-    return COMMENTARY if READER_RE.search(bare) or REQUEST_RE.search(bare) else None
+    return COMMENTARY if READER_RE.search(bare) or requests(bare) else None
+
+
+# Every request has one of these: a cheap look settles the blocks without one before REQUEST_RE is tried.
+_REQUEST_WORDS = ("さい", "しい", "しょう", "しよう")
+# Every polite opinion has one of these (でしょう, 思います, べきです, ません, ...).
+_POLITE_WORDS = ("です", "ます", "ません", "しょう")
+
+
+def requests(text: str) -> bool:
+    """REQUEST_RE's verdict."""
+    return _has_any(text, _REQUEST_WORDS) and REQUEST_RE.search(text) is not None
+
+
+def opines_politely(text: str) -> bool:
+    """POLITE_OPINION_RE's verdict."""
+    return _has_any(text, _POLITE_WORDS) and POLITE_OPINION_RE.search(text) is not None
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:  # a loop, not any() over a generator: this runs on every block
+        if w in text:
+            return True
+    return False
 
 
 @rule(COMMENTARY, weight=1.5)
 def polite_opinion(v: BlockView) -> Vote:
     """An opinion in です/ます, outside quotes: "…でしょう。", "…ではないでしょうか。", "…と思います。"."""
-    return COMMENTARY if POLITE_OPINION_RE.search(v.unquoted) else None
+    return COMMENTARY if opines_politely(v.unquoted) else None
 
 
 # --- combining ---------------------------------------------------------------------------------------------
@@ -306,9 +340,16 @@ TEXT_RULES = [r for r in RULES if not r.account]
 
 def vote_row(view: BlockView, rules: list[LabelingRule] | None = None) -> dict[str, str]:
     """Every rule's vote on a block, by rule name (a rule that abstains is left out)."""
-    if rules is None:
-        rules = RULES if view.source else TEXT_RULES  # the account's rules abstain on a block without one
-    return {r.name: vote for r in rules if (vote := r.fn(view)) is not None}
+    if rules is None:  # the account's rules abstain on a block without one
+        calls = _ALL_CALLS if view.source else _TEXT_CALLS
+    else:
+        calls = [(r.name, r.fn) for r in rules]
+    return {name: vote for name, fn in calls if (vote := fn(view)) is not None}
+
+
+# (name, function) of each rule, read once: a block asks every rule, and a dataclass's fields cost a lookup each
+_ALL_CALLS = [(r.name, r.fn) for r in RULES]
+_TEXT_CALLS = [(r.name, r.fn) for r in TEXT_RULES]
 
 
 def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
@@ -316,10 +357,13 @@ def combine(view: BlockView, model: LabelModel | None = None) -> Verdict:
     return verdict(vote_row(view), model or PRIOR_LABEL_MODEL)
 
 
-def verdict(votes: dict[str, str], model: LabelModel, weights: dict[str, float] | None = None) -> Verdict:
-    """The label model's verdict on one block's votes (``weights``: model.weights, when already at hand)."""
+def verdict(votes: dict[str, str], model: LabelModel, weights: dict[str, float] | None = None,
+            prior: float | None = None) -> Verdict:
+    """The label model's verdict on one block's votes (``weights``: model.weights, ``prior``: the log-odds of
+    model.prior, when already at hand)."""
     weights = model.weights if weights is None else weights
-    log_odds = logit(model.prior) + sum(weights.get(name, 0.0) for name in votes)
+    prior = logit(model.prior) if prior is None else prior
+    log_odds = prior + sum(map(weights.get, votes, repeat(0.0)))  # the votes in order, as a loop would add them
     label = COMMENTARY if log_odds > 0 else WIRE
     return Verdict(label, [n for n, v in votes.items() if v == label], log_odds, votes)
 
@@ -390,7 +434,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
     """Set every block's label and rules by the rules alone; returns each text block's verdict (None for the
     other blocks)."""
     model = model or PRIOR_LABEL_MODEL
-    weights = model.weights
+    weights, prior = model.weights, logit(model.prior)
     verdicts: list[Verdict | None] = []
     for b, v in zip(dump.blocks, views(dump, outlets, reputation)):
         if v is None:
@@ -398,7 +442,7 @@ def label_dump(dump: Dump, outlets: Outlets, model: LabelModel | None = None,
             b.rules = ["tag_line"] if b.kind == TAG else [f"{b.kind}_line"]
             verdicts.append(None)
             continue
-        found = verdict(vote_row(v), model, weights)
+        found = verdict(vote_row(v), model, weights, prior)
         b.label, b.rules = found.label, list(found.rules)
         verdicts.append(found)
     return verdicts

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from .document import ATTRIBUTION, BODY, CHROME, POST_TEXT, TAG, Block, Dump, Line, Post, Section, Tag
 from .patterns import (
-    COPYRIGHT_RE,
     CREDIT_RE,
     LEADING_EMOJI_RE,
     LINE_BREAK_RE,
     LIST_MARKER_RE,
     URL_RE,
     attribution,
+    has_copyright,
     has_emoji,
     is_heading_like,
     is_link_only,
@@ -46,11 +46,12 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def line_kinds(lines: list[Line]) -> list[str | None]:
-    """The kind of every line (None for blank lines)."""
+def line_kinds(lines: list[Line], attributions: dict[int, re.Match[str]] | None = None) -> list[str | None]:
+    """The kind of every line (None for blank lines). ``attributions``, when given, receives the attribution
+    match of each attribution line, by line index (matched once, read again by assign_sources)."""
     kinds: list[str | None] = [None] * len(lines)
     filled = [i for i, ln in enumerate(lines) if not ln.blank]
-    _mark_embedded_posts(lines, filled, kinds)
+    _mark_embedded_posts(lines, filled, kinds, {} if attributions is None else attributions)
     for i in filled:
         if kinds[i] is None and is_tag_line(lines[i].text):
             kinds[i] = TAG
@@ -61,10 +62,12 @@ def line_kinds(lines: list[Line]) -> list[str | None]:
     return kinds
 
 
-def _mark_embedded_posts(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
+def _mark_embedded_posts(lines: list[Line], filled: list[int], kinds: list[str | None],
+                         attributions: dict[int, re.Match[str]]) -> None:
     for pos, i in enumerate(filled):
-        if attribution(lines[i].text):
+        if m := attribution(lines[i].text):
             kinds[i] = ATTRIBUTION
+            attributions[i] = m
             # The post text is the line just above, even when it starts with "#" or is a bare link; the lines
             # above it that belong to the same post (a head, a lead, a link line) follow.
             if pos > 0 and kinds[filled[pos - 1]] is None:
@@ -138,17 +141,20 @@ def _post_link(text: str) -> bool:
 
 def _visible(text: str) -> int:
     """Characters that count towards a post's length: links count as nothing (X shortens them)."""
+    if "." not in text and "/" not in text:  # every link has one or the other: most lines have none
+        return len(text.strip())
     return len(URL_RE.sub("", text).strip())
 
 
 def _mark_chrome(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
-    free = [i for i in filled if kinds[i] is None]
-    for i in free:
+    # the copyright pattern is read once a line, for the line's own shape and for the footer it opens
+    copyright = {i: has_copyright(lines[i].text) for i in filled if kinds[i] is None}
+    for i, found in copyright.items():
         # A post's own link (t.co) is never a page's chrome: where no attribution follows it (the embed's footer
         # was not copied), it is still the text of a post.
-        if is_page_chrome(lines[i].text) and not _post_link(lines[i].text):
+        if is_page_chrome(lines[i].text, found) and not _post_link(lines[i].text):
             kinds[i] = CHROME
-    _mark_footer(lines, filled, kinds)
+    _mark_footer(lines, filled, kinds, copyright)
     _mark_lists(lines, filled, kinds)
     _mark_captions(lines, filled, kinds)
     _mark_between_chrome(lines, filled, kinds)
@@ -188,10 +194,12 @@ def _mark_captions(lines: list[Line], filled: list[int], kinds: list[str | None]
             kinds[i] = CHROME
 
 
-def _mark_footer(lines: list[Line], filled: list[int], kinds: list[str | None]) -> None:
+def _mark_footer(lines: list[Line], filled: list[int], kinds: list[str | None],
+                 copyright: dict[int, bool] | None = None) -> None:
     """After a copyright line, a news page has only its footer: rankings, ads, links to other articles.
 
     The footer ends at the next embedded post, tag line or link-only line (where a blog resumes its clips).
+    ``copyright``: has_copyright of the lines that were neither posts nor tags, when already known.
     """
     in_footer = False
     for i in filled:
@@ -200,7 +208,7 @@ def _mark_footer(lines: list[Line], filled: list[int], kinds: list[str | None]) 
             in_footer = False
         elif kinds[i] == CHROME and is_link_only(text):
             in_footer = False
-        elif COPYRIGHT_RE.search(text):
+        elif copyright[i] if copyright is not None else has_copyright(text):
             in_footer = True
         elif in_footer and kinds[i] is None:
             kinds[i] = CHROME
@@ -234,16 +242,19 @@ def build_blocks(lines: list[Line], kinds: list[str | None]) -> list[Block]:
     return blocks
 
 
-def assign_sources(blocks: list[Block], lines: list[Line]) -> None:
+def assign_sources(blocks: list[Block], lines: list[Line], attributions: dict[int, re.Match[str]] | None = None
+                   ) -> None:
     """Give each block the handle of the embedded post it belongs to.
 
     An attribution names the post above it and the body lines below it, until the next embedded post, tag or
     chrome line, or a line that opens with an emoji (a commentary insert pasted under the clip starts there).
+    ``attributions``: the attribution lines' matches by line index, as line_kinds found them.
     """
     current: tuple[str, str] | None = None
     for k, b in enumerate(blocks):
         if b.kind == ATTRIBUTION:
-            m = attribution(lines[b.start_line - 1].text)
+            i = b.start_line - 1
+            m = attributions[i] if attributions is not None else attribution(lines[i].text)
             assert m is not None
             current = (m.group("handle"), m.group("name"))
             b.source, b.source_name = current
@@ -368,11 +379,12 @@ def segment(text: str, path: str | None = None, final: bool = True, tagged: bool
     ``vocabulary``: the tags a model knows, which tell a bare section tag above the post's tags from a post tag.
     """
     lines = split_lines(text)
-    kinds = line_kinds(lines)
+    attributions: dict[int, re.Match[str]] = {}
+    kinds = line_kinds(lines, attributions)
     blocks = build_blocks(lines, kinds)
     for b in blocks:
         b.text = text[b.start : b.end]
-    assign_sources(blocks, lines)
+    assign_sources(blocks, lines, attributions)
     tags = {k: parse_tag_line(b.text) for k, b in enumerate(blocks) if b.kind == TAG}  # each tag line read once
     post_idx = post_tag_blocks(blocks, tags, vocabulary) if final else []
     sections = build_sections(blocks, tags, post_idx, tagged)

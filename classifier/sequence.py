@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .document import BODY, CHROME, POST_TEXT, TAG, Dump
 from .patterns import LEADING_EMOJI_RE
-from .rules import SIGN_OFF_RE, WIRE_LEAD_RE
+from .rules import SIGN_OFF_RE, has_wire_lead
 
 PRIOR_TRANSITIONS = 20.0  # pseudo-counts of the prior below
 PRIOR = {"start": 0.2, "enter": 0.15, "stay": 0.8}  # P(first is C), P(C after W), P(C after C)
@@ -82,19 +82,21 @@ def clips(dump: Dump, verdicts: Sequence | None = None) -> list[list[int]]:
     out: list[list[int]] = []
     current: list[int] = []
     for k, b in enumerate(dump.blocks):
+        is_text = b.is_text
+        emoji_head = is_text and LEADING_EMOJI_RE.match(b.text) is not None
+        sign_off = emoji_head and SIGN_OFF_RE.match(b.text) is not None  # the frog is an emoji: looked for after one
         new_post = b.kind == POST_TEXT and current and not _same_post(dump, current[-1], k)
         # a report's lead after other paragraphs (not the first paragraph under a post) opens a pasted article
-        new_article = (b.is_text and b.kind != POST_TEXT and current and k > 0 and dump.blocks[k - 1].kind == BODY
+        new_article = (is_text and b.kind != POST_TEXT and current and k > 0 and dump.blocks[k - 1].kind == BODY
                        and _wire_lead(b.text, verdicts[k] if verdicts is not None else None))
-        new_insert = (b.is_text and current and LEADING_EMOJI_RE.match(b.text) is not None
-                      and not SIGN_OFF_RE.match(b.text))  # a 🐸 line closes an insert, it opens none
+        new_insert = emoji_head and current and not sign_off  # a 🐸 line closes an insert, it opens none
         if b.kind in (TAG, CHROME) or new_post or new_article or new_insert:
             if current:
                 out.append(current)
             current = []
-        if b.is_text:
+        if is_text:
             current.append(k)
-            if SIGN_OFF_RE.match(b.text):
+            if sign_off:
                 out.append(current)
                 current = []
     if current:
@@ -106,7 +108,7 @@ def _wire_lead(text: str, verdict) -> bool:
     """Does the block open like a report? The rules' verdict already knows (its wire_lead vote)."""
     if verdict is not None:
         return "wire_lead" in verdict.votes
-    return WIRE_LEAD_RE.search(text) is not None
+    return has_wire_lead(text)
 
 
 def _same_post(dump: Dump, prev: int, k: int) -> bool:

@@ -19,7 +19,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
-from .linear import LinearTextModel
+from .linear import LinearTextModel, counted
 
 NEIGHBOURS = 10  # nearest tagged sections that vote
 CANDIDATES_PER_SOURCE = 10
@@ -72,19 +72,18 @@ class NeighbourIndex:
         if vectors is None:
             vectors = self._vectorize(docs or [])
         n, rows, cols, q = vectors
-        sims = np.zeros((n, n_idx))
         if not len(rows) or not n_idx:
-            return sims
+            return np.zeros((n, n_idx))
         starts = self.indptr[cols]
         counts = self.indptr[cols + 1] - starts
         n_post = int(counts.sum())
         if not n_post:
-            return sims
+            return np.zeros((n, n_idx))
         offsets = np.cumsum(counts) - counts
         take = np.arange(n_post) - np.repeat(offsets, counts) + np.repeat(starts, counts)
         flat = np.repeat(rows, counts) * n_idx + self.doc_ids[take]
-        sims.ravel()[:] = np.bincount(flat, weights=self.weights[take] * np.repeat(q, counts), minlength=n * n_idx)
-        return sims
+        sims = np.bincount(flat, weights=self.weights[take] * np.repeat(q, counts), minlength=n * n_idx)
+        return sims.reshape(n, n_idx)
 
     def _vectorize(self, docs: Sequence[Sequence[str]]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         n = len(docs)
@@ -97,7 +96,7 @@ class NeighbourIndex:
         query = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keep = found >= 0
         n_terms = len(self.terms)
-        keys, tf = np.unique(query[keep] * n_terms + found[keep], return_counts=True)
+        keys, tf = counted(query[keep] * n_terms + found[keep])
         if not len(keys):
             return n, empty, empty, np.zeros(0)
         rows, cols = keys // n_terms, keys % n_terms
@@ -113,8 +112,10 @@ class NeighbourIndex:
             return []
         top = min(k, len(sims))
         best = np.argpartition(-sims, top - 1)[:top] if top < len(sims) else np.arange(len(sims))
-        order = sorted(best.tolist(), key=lambda i: (-sims[i], i))
-        return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
+        # the few chosen similarities as Python floats: sorting by NumPy scalars costs a conversion a comparison
+        found = dict(zip(best.tolist(), sims[best].tolist()))
+        order = sorted(found, key=lambda i: (-found[i], i))
+        return [(i, found[i]) for i in order if found[i] > 0]
 
 
 @dataclass
@@ -194,7 +195,9 @@ class Suggester:
             if not feats:
                 out.append([])
                 continue
-            probs = 1.0 / (1.0 + np.exp(-(np.array(list(feats.values())) @ w)))
+            # one flat pass over the candidates' features (np.array of a list of lists reads it twice)
+            x = np.fromiter(chain.from_iterable(feats.values()), dtype=np.float64).reshape(len(feats), -1)
+            probs = 1.0 / (1.0 + np.exp(-(x @ w)))
             scored = sorted(zip(feats, probs.tolist()), key=lambda ts: (-ts[1], ts[0]))
             chosen = [(t, p) for t, p in scored[: max(k, 0)] if p >= floor]
             out.append([(t, p, self.evidence(t, doc, feats[t], None if sims is None else sims[i]) if explain
@@ -267,8 +270,9 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
             row = s.linear.predict_proba([doc])[0]
         top_k = min(CANDIDATES_PER_SOURCE, len(row))
         best = np.argpartition(-row, top_k - 1)[:top_k] if top_k < len(row) else np.arange(len(row))
-        for rank, i in enumerate(sorted(best.tolist(), key=lambda i: (-row[i], i)), 1):
-            linear[s.linear.classes[i]] = (float(row[i]), rank)
+        found = dict(zip(best.tolist(), row[best].tolist()))
+        for rank, i in enumerate(sorted(found, key=lambda i: (-found[i], i)), 1):
+            linear[s.linear.classes[i]] = (found[i], rank)
     votes: dict[str, float] = {}
     nearest: dict[str, float] = {}
     first: dict[str, int] = {}  # the rank of the nearest section that carries the tag
@@ -278,8 +282,8 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
         for rank, (i, sim) in enumerate(near, 1):
             for tag in s.neighbours.doc_tags[i]:
                 votes[tag] = votes.get(tag, 0.0) + sim / total
-                nearest[tag] = max(nearest.get(tag, 0.0), sim)
-                first.setdefault(tag, rank)
+                if tag not in first:  # the nearest come most similar first: a tag's first is its best
+                    first[tag], nearest[tag] = rank, sim
     names = s.names.scores(text_key, words, s.neighbours.idf_of if s.neighbours is not None else None
                            ) if s.names is not None else {}
     tags = sorted(set(linear) | set(votes) | set(names))  # sorted: the same order whatever the string hashing
@@ -287,14 +291,16 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
     out: dict[str, list[float]] = {}
     top_p = max((p for p, _ in linear.values()), default=0.0)
     top_v = max(votes.values(), default=0.0)
+    # the row as Python floats once: indexing a NumPy array makes a NumPy scalar each time
+    scores = row.tolist() if s.linear is not None and row is not None else None
     for tag in tags:
         if tag not in s.counts:
             continue  # a name seen by a source but not a tag of this level
         if tag in linear:
             p, rank = linear[tag]
         else:  # a candidate of the other sources: its linear score all the same
-            i = s.linear.class_index.get(tag) if s.linear is not None and row is not None else None
-            p, rank = (float(row[i]) if i is not None else 0.0), CANDIDATES_PER_SOURCE + 1
+            i = s.linear.class_index.get(tag) if scores is not None else None
+            p, rank = (scores[i] if i is not None else 0.0), CANDIDATES_PER_SOURCE + 1
         name, count = names.get(tag, (0.0, 0.0))
         v = votes.get(tag, 0.0)
         out[tag] = [p, 1.0 / rank, v, nearest.get(tag, 0.0), 1.0 / first.get(tag, NEIGHBOURS + 1),
@@ -306,19 +312,23 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
 def _contrast(class_index: dict[str, int], rows: np.ndarray, feats: list[dict[str, list[float]]]) -> None:
     """Sets each candidate's contrast features: its linear score as a share of the same tag's scores over all the
     dump's documents, and its margin over the best of the others. (With one document: 1 and the score itself.)"""
-    totals = rows.sum(axis=0)
     order = np.argsort(-rows, axis=0, kind="stable")
-    first, second = order[0], order[1]
+    # Python floats and ints from here on: indexing NumPy arrays one item at a time costs more than the work.
+    # (Float arithmetic on them gives the same doubles as NumPy's.)
+    totals = rows.sum(axis=0).tolist()
+    first, second = order[0].tolist(), order[1].tolist()
+    values = rows.tolist()
     share_at, margin_at = FEATURES.index("linear_share"), FEATURES.index("linear_margin")
     for i, fs in enumerate(feats):
+        row = values[i]
         for tag, f in fs.items():
             j = class_index.get(tag)
             if j is None:
                 continue
-            p = rows[i, j]
-            other = rows[second[j] if first[j] == i else first[j], j]
-            f[share_at] = float(p / totals[j]) if totals[j] > 0 else 1.0
-            f[margin_at] = float(p - other)
+            p = row[j]
+            other = values[second[j] if first[j] == i else first[j]][j]
+            f[share_at] = p / totals[j] if totals[j] > 0 else 1.0
+            f[margin_at] = p - other
     for name, margin in (("neighbours", "neighbours_margin"), ("name_count", "name_margin")):
         at, to = FEATURES.index(name), FEATURES.index(margin)
         best: dict[str, list[float]] = {}  # the two largest values of each tag over the documents

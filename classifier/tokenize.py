@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
 
-from .patterns import EMOJI_CLUSTER_RE, PIC_LINK_RE, URL_RE
+from .patterns import EMOJI_CLUSTER_RE, EMOJI_RE, PIC_LINK_RE, URL_RE
 
 SPLIT_MODE = "C"
 # Sudachi refuses inputs above about 49 KB; cut longer lines at sentence ends into pieces of this many characters.
@@ -107,8 +107,11 @@ class Tokenizer:
         if "http" in text or "www." in text or "pic.twitter" in text:  # most lines have no link at all
             links = tuple(PIC_TOKEN if PIC_LINK_RE.fullmatch(m.group()) else URL_TOKEN for m in URL_RE.finditer(text))
             rest = URL_RE.sub(" ", text)
-        emoji = tuple(m.group() for m in EMOJI_CLUSTER_RE.finditer(rest))
-        if emoji:
+        emoji: tuple[str, ...] = ()
+        # Every cluster starts with an emoji character, and the one-character class is found faster than the
+        # cluster pattern, which most lines do not need at all.
+        if EMOJI_RE.search(rest):
+            emoji = tuple(m.group() for m in EMOJI_CLUSTER_RE.finditer(rest))
             rest = EMOJI_CLUSTER_RE.sub(" ", rest)
         words: list[str] = []
         content: list[str] = []
@@ -117,38 +120,42 @@ class Tokenizer:
         add_word, add_content = words.append, content.append
         tok = self._sudachi()
         infos = self._infos
-        keep = intern if self.intern else str  # one string per word form: a large training corpus fits in memory
+        interning = self.intern  # one string per word form: a large training corpus fits in memory
+        marks, sentence_ends, open_quotes = _MARKS, _SENTENCE_ENDS, _OPEN_QUOTES  # locals: read once a token
         depth = 0  # inside 「…」: a quoted sentence's end is someone else's voice
-        last: tuple[str, str] | None = None  # the last word's (shape, form), read when a sentence ends
+        # the last word's shape and form, read when a sentence ends (two names, not a tuple made a token)
+        last_shape: str | None = None
+        last_form = ""
         for chunk in _chunks(rest):
             for m in tok.tokenize(chunk):
                 form = m.normalized_form()
                 if not form or form.isspace():
                     continue
-                form = keep(form)
+                if interning:
+                    form = intern(form)
                 add_word(form)
                 is_content, shape, mask = infos[m.part_of_speech_id()]
                 if mask:
                     masks += (len(words) - 1, mask)
                 if is_content:
                     add_content(form)
-                if form not in _MARKS:
-                    last = (shape, form)
-                elif form in _SENTENCE_ENDS:
-                    if depth == 0 and last is not None:
-                        endings.append(_ending(last))
-                    last = None
-                elif form in _OPEN_QUOTES:
+                if form not in marks:
+                    last_shape, last_form = shape, form
+                elif form in sentence_ends:
+                    if depth == 0 and last_shape is not None:
+                        endings.append(_ending(last_shape, last_form))
+                    last_shape = None
+                elif form in open_quotes:
                     depth += 1
-                else:
-                    depth = max(depth - 1, 0)
-        if last is not None and depth == 0:
-            endings.append("open:" + _ending(last))  # a block that ends without a full stop: a headline, a caption
+                elif depth:
+                    depth -= 1
+        if last_shape is not None and depth == 0:
+            # a block that ends without a full stop: a headline, a caption
+            endings.append("open:" + _ending(last_shape, last_form))
         return Tokens(tuple(words), tuple(content), emoji, links, tuple(endings), tuple(masks))
 
 
-def _ending(last: tuple[str, str]) -> str:
-    shape, form = last
+def _ending(shape: str, form: str) -> str:
     return f"{shape}:{form}" if shape in _SHAPE_BY_FORM else shape
 
 

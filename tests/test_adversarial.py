@@ -195,3 +195,26 @@ def test_full_stop_readings_equal_the_whole_patterns():
         bare = R.unquoted(line)
         assert R.asserts(line, bare) == (R.ASSERTIVE_RE.search(R.WIRE_DA_RE.sub("。", bare.rstrip())) is not None)
         assert R.reports_like(line) == (R.REPORTING_RE.search(line) is not None)
+
+
+FAST_PIECES = PIECES + ["シェア", "この記事を", "する", "広告", "AD", "はこちら", "こちらから", "pic.twitter.com/ab",
+                        "PIC.Twitter.COM/x", "https://t.co/x", "WWW.", "29日", "２９日", "日", "に本", "午後", "、",
+                        "は", "x" * 40, "🇯🇵", "😀", "\n", "て", "ください", "下さい", "欲しい", "ご覧ください", "ましょう",
+                        "しよう", "でしょう", "ではないでしょうか", "と思います", "べきです", "に過ぎません", "ありません",
+                        "ですね", "ません", "のです", "さい", "しい", "です", "ます"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(FAST_PIECES), max_size=14).map("".join))
+def test_fast_readings_say_what_their_patterns_say(line):
+    """The cheap looks taken before a pattern (a word, a character it needs) never change its verdict."""
+    from classifier import rules as R
+    from classifier.segment import _visible
+
+    assert P.calls_to_action(line) == (P.CALL_TO_ACTION_RE.search(line) is not None), line
+    assert R.has_wire_lead(line) == (R.WIRE_LEAD_RE.search(line) is not None), line
+    assert R.Cues.of(line).picture == (P.PIC_LINK_RE.search(line) is not None), line
+    assert _visible(line) == len(P.URL_RE.sub("", line).strip()), line
+    assert P.has_copyright(line) == P.has_copyright(line.strip()), line
+    assert R.requests(line) == (R.REQUEST_RE.search(line) is not None), line
+    assert R.opines_politely(line) == (R.POLITE_OPINION_RE.search(line) is not None), line

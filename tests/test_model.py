@@ -263,3 +263,22 @@ def test_contrast_features_weigh_a_tag_against_the_dumps_other_sections():
     assert sum(f["X"][share] for f in feats) == pytest.approx(1.0)
     alone, _ = s.features_all(docs[:1], [""])
     assert alone[0]["X"][share] == 1.0 and alone[0]["X"][margin] == pytest.approx(x[0])
+
+
+def test_commentary_columns_are_the_documents_terms_looked_up(predictor):
+    """Scoring looks the words up without making their terms: the columns must be those of every term of
+    commentary_docs, document by document, and the scores those of the documents."""
+    from classifier.features import WORD_PREFIX, commentary_columns, commentary_docs
+    from classifier.segment import segment
+
+    model = predictor.model.commentary
+    for name in ("traps.txt", "page.txt"):
+        dump = segment(read(FIXTURES / name), vocabulary=predictor.vocabulary)
+        tokens = predictor.tokenize(dump)
+        batch = [k for k, t in enumerate(tokens) if t is not None][1::2]  # a batch that skips blocks
+        docs = commentary_docs(dump, tokens, indices=batch)
+        found, lengths = commentary_columns(dump, tokens, model.index, model.prefixed_index(WORD_PREFIX), batch)
+        assert lengths == [len(d) for d in docs]
+        assert found == [model.index.get(t, -1) for d in docs for t in d]
+        vectors = model.vectorize_found(np.array(found, dtype=np.int64), np.array(lengths, dtype=np.int64))
+        assert np.array_equal(model.predict_proba(vectors=vectors), model.predict_proba(docs))
