@@ -311,7 +311,9 @@ def candidate_features(s: Suggester, doc: Sequence[str], text_key: str, row: np.
 
 def _contrast(class_index: dict[str, int], rows: np.ndarray, feats: list[dict[str, list[float]]]) -> None:
     """Sets each candidate's contrast features: its linear score as a share of the same tag's scores over all the
-    dump's documents, and its margin over the best of the others. (With one document: 1 and the score itself.)"""
+    dump's documents, and its margin over the best of the others; the same margin for the nearest sections' votes
+    and for the name's count (a document where the tag is no candidate counts 0). With one document, where this
+    is not called, the features keep their defaults: share 1, each margin the value itself."""
     order = np.argsort(-rows, axis=0, kind="stable")
     # Python floats and ints from here on: indexing NumPy arrays one item at a time costs more than the work.
     # (Float arithmetic on them gives the same doubles as NumPy's.)
