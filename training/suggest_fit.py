@@ -21,7 +21,6 @@ from classifier.suggest import (
     NeighbourIndex,
     Suggester,
     TagNames,
-    candidate_features,
     name_key,
 )
 from classifier.tokenize import Tokenizer
@@ -148,8 +147,11 @@ def combining_weights(data: LevelData, tok: Tokenizer, params, names: TagNames) 
         inner = fit_suggester(data.subset(train), tok, params, names, fit_weights=False)
         if inner is None:
             continue
-        for group in sorted({data.groups[i] for i in test}):
-            members = [i for i in test if data.groups[i] == group]  # the held-out dump's documents, together
+        by_dump: dict[int, list[int]] = {}  # each held-out dump's documents, scored together as at tagging time
+        for i in test:
+            by_dump.setdefault(data.groups[i], []).append(i)
+        for group in sorted(by_dump):
+            members = by_dump[group]
             found, _ = inner.features_all([data.docs[i] for i in members], [data.keys[i] for i in members])
             for i, candidates in zip(members, found):
                 gold = set(data.tags[i])
